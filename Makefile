@@ -1,0 +1,151 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# pvapic: assemble a Linux 6.12 build tree from Debian's linux-source-6.12,
+# apply our patch series and overlay, build the kernels, and run the rig.
+#
+#   make run      boot our guest on the nested-KVM rig and show the driver set
+#   make check    every test; last line "N passed, N failed"
+#   make kernels  the guest (ours, upstream) and host vmlinux images
+#   make help     everything else
+
+TOP		:= $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+BUILD		?= $(TOP)/build
+CACHE		?= $(HOME)/.cache/pvapic
+TARBALL		?= /usr/src/linux-source-6.12.tar.xz
+JOBS		?= $(shell nproc)
+
+SRC_UP		:= $(BUILD)/src/upstream
+SRC_OURS	:= $(BUILD)/src/ours
+OBJ		:= $(BUILD)/obj
+
+# Overlay: our files at their kernel paths, copied over the patched tree.
+OVERLAY_DIRS	:= arch drivers include lib tools Documentation
+PATCHES		:= $(TOP)/patches/series $(wildcard $(TOP)/patches/*.patch)
+
+# ccache is used when present, never required.
+ifneq ($(shell command -v ccache 2>/dev/null),)
+KCC		:= ccache gcc
+export CCACHE_DIR ?= $(CACHE)/ccache
+else
+KCC		:= gcc
+endif
+KMAKE		= $(MAKE) --no-print-directory -C $(1) O=$(2) CC="$(KCC)" \
+		  KBUILD_BUILD_USER=pvapic KBUILD_BUILD_HOST=pvapic
+
+GUEST_FRAGS	:= $(TOP)/configs/common.config $(TOP)/configs/guest.config
+HOST_FRAGS	:= $(TOP)/configs/common.config $(TOP)/configs/host.config
+OURS_FRAGS	:= $(GUEST_FRAGS) $(TOP)/configs/ours.config
+
+.PHONY: all help deps src overlay kernels guest-ours guest-upstream \
+	host-upstream run check bench-sim harness patches clean distclean
+
+all: kernels
+
+help:
+	@echo "make run         boot our guest on the rig (APIC IDs 0,0x105,0x1ff)"
+	@echo "make check       run every test; last line 'N passed, N failed'"
+	@echo "make kernels     build guest-ours, guest-upstream and host-upstream"
+	@echo "make bench-sim   packer benchmark in the userspace harness"
+	@echo "make deps        install the Debian packages the build and rig need"
+	@echo "make clean       remove kernel objects; distclean also the sources"
+	@echo "Rig: tools/pvapic/pvapic-vm --help"
+
+deps:
+	@$(TOP)/tools/pvapic/install-deps
+
+# --- source trees ----------------------------------------------------------
+
+$(SRC_UP)/.pvapic-extracted: | deps
+	rm -rf $(SRC_UP) $(BUILD)/src/.extract
+	mkdir -p $(BUILD)/src/.extract
+	tar -xf $(TARBALL) -C $(BUILD)/src/.extract
+	mv $(BUILD)/src/.extract/linux-source-6.12 $(SRC_UP)
+	rmdir $(BUILD)/src/.extract
+	touch $@
+
+# The patched tree is recreated from the pristine one whenever the series
+# changes; unchanged files keep their times, so kbuild rebuilds only what
+# the patches touch.
+$(SRC_OURS)/.pvapic-patched: $(SRC_UP)/.pvapic-extracted $(PATCHES)
+	rm -rf $(SRC_OURS)
+	cp -a $(SRC_UP) $(SRC_OURS)
+	rm -f $(SRC_OURS)/.pvapic-extracted
+	@set -e; grep -v -E '^[[:space:]]*(#|$$)' $(TOP)/patches/series | \
+	while read -r p; do \
+		echo "  PATCH   $$p"; \
+		patch -d $(SRC_OURS) -p1 -s --no-backup-if-mismatch -f \
+			< $(TOP)/patches/$$p; \
+	done
+	touch $@
+
+src: $(SRC_OURS)/.pvapic-patched
+
+# Copy only files whose content changed, stamping them now so kbuild sees
+# them as new.
+overlay: $(SRC_OURS)/.pvapic-patched
+	@cd $(TOP) && for d in $(OVERLAY_DIRS); do \
+		[ -d $$d ] || continue; \
+		rsync -r --checksum --exclude='*.o' --exclude='.*.cmd' \
+			$$d/ $(SRC_OURS)/$$d/ || exit 1; \
+	done
+
+# --- kernels -----------------------------------------------------------------
+
+# $(1): object dir, $(2): source dir, $(3): fragments
+define kconfig
+	mkdir -p $(1)
+	$(call KMAKE,$(2),$(1)) tinyconfig >/dev/null
+	$(2)/scripts/kconfig/merge_config.sh -m -O $(1) $(1)/.config $(3) >/dev/null
+	$(call KMAKE,$(2),$(1)) olddefconfig >/dev/null
+	$(TOP)/tools/pvapic/check-config $(1)/.config $(3)
+endef
+
+$(OBJ)/guest-ours/.config: $(OURS_FRAGS) $(SRC_OURS)/.pvapic-patched | overlay
+	$(call kconfig,$(@D),$(SRC_OURS),$(OURS_FRAGS))
+
+$(OBJ)/guest-upstream/.config: $(GUEST_FRAGS) $(SRC_UP)/.pvapic-extracted
+	$(call kconfig,$(@D),$(SRC_UP),$(GUEST_FRAGS))
+
+$(OBJ)/host-upstream/.config: $(HOST_FRAGS) $(SRC_UP)/.pvapic-extracted
+	$(call kconfig,$(@D),$(SRC_UP),$(HOST_FRAGS))
+
+guest-ours: overlay $(OBJ)/guest-ours/.config
+	@echo "  KERNEL  guest-ours"
+	@$(call KMAKE,$(SRC_OURS),$(OBJ)/guest-ours) -j$(JOBS) -s vmlinux modules
+
+guest-upstream: $(OBJ)/guest-upstream/.config
+	@echo "  KERNEL  guest-upstream"
+	@$(call KMAKE,$(SRC_UP),$(OBJ)/guest-upstream) -j$(JOBS) -s vmlinux modules
+
+host-upstream: $(OBJ)/host-upstream/.config
+	@echo "  KERNEL  host-upstream"
+	@$(call KMAKE,$(SRC_UP),$(OBJ)/host-upstream) -j$(JOBS) -s vmlinux
+
+# One after the other: the machine has two cores.
+kernels:
+	@$(MAKE) --no-print-directory host-upstream
+	@$(MAKE) --no-print-directory guest-upstream
+	@$(MAKE) --no-print-directory guest-ours
+
+# --- userspace harness ----------------------------------------------------------
+
+harness:
+	@$(MAKE) --no-print-directory -C $(TOP)/tools/testing/pvapic
+
+bench-sim:
+	@$(MAKE) --no-print-directory -C $(TOP)/tools/testing/pvapic bench
+
+# --- entry points ------------------------------------------------------------------
+
+run: kernels
+	@$(TOP)/tools/pvapic/pvapic-run
+
+check: kernels
+	@$(TOP)/tools/pvapic/pvapic-check
+
+clean:
+	rm -rf $(OBJ)
+	-@$(MAKE) --no-print-directory -C $(TOP)/tools/testing/pvapic clean
+
+distclean: clean
+	rm -rf $(BUILD)

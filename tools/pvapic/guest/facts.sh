@@ -1,0 +1,26 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Runs inside a pvapic guest: print the facts the test suites assert on,
+# one "key: value" per line. Usage: facts.sh [STORM-ROUNDS]
+rounds=${1:-0}
+KBUILD=$(dirname "$(readlink -f /proc/self/exe)")
+obj=${PVAPIC_GUEST_OBJ:?PVAPIC_GUEST_OBJ not set}
+
+echo "online: $(cat /sys/devices/system/cpu/online)"
+dmesg | grep -E 'pvapic|kvm-guest|x2apic|APIC ID' | sed 's/^\[[^]]*\] /dmesg: /'
+
+# KUnit results of our suites (they ran at boot).
+for d in /sys/kernel/debug/kunit/pvapic*; do
+	[ -d "$d" ] || continue
+	s=${d##*/}
+	grep -E '^    (not )?ok ' "$d/results" | sed "s/^    /kunit: $s /"
+done
+
+if [ "$rounds" -gt 0 ]; then
+	insmod "$obj/lib/test_pvapic_storm.ko" rounds="$rounds" 2>&1 | sed 's/^/insmod: /'
+	echo "storm-rc: ${PIPESTATUS[0]}"
+	dmesg | grep -E 'test_pvapic_storm: (PASS|FAIL)' | tail -1 | sed 's/^\[[^]]*\] /storm: /'
+	rmmod test_pvapic_storm 2>/dev/null
+fi
+[ -r /sys/kernel/debug/pvapic/pvipi ] && sed 's/^/pvipi-/' /sys/kernel/debug/pvapic/pvipi
+exit 0

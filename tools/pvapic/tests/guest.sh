@@ -1,0 +1,52 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Tests of our guest on the rig: KUnit suites built into it, the PV IPI
+# cluster path, an IPI storm, and what the host counts.
+source "$(dirname "$0")/lib.sh"
+OBJ=${PVAPIC_BUILD:-$PVAPIC_TOP/build}/obj/guest-ours
+FACTS=$PVAPIC_TOP/tools/pvapic/guest/facts.sh
+ROUNDS=${PVAPIC_STORM_ROUNDS:-3000}
+
+# facts TOPOLOGY-ARGS...: boot, print facts (and host counters)
+facts() {
+	"$VM" "$@" --host-stats -- env PVAPIC_GUEST_OBJ="$OBJ" "$FACTS" "$ROUNDS" 2>&1
+}
+
+check_topology() {
+	local name=$1 online=$2 maxwin=$3
+	shift 3
+	local out rc kunit nk nbad mc hc tg hh
+
+	out=$(facts "$@"); rc=$?
+	tap_result $rc "$name: the rig ran the guest" "$(printf '%s\n' "$out" | tail -5)"
+	expect_eq "$online" "$(printf '%s\n' "$out" | sed -n 's/^online: //p')" "$name: CPUs online"
+	expect_match '^dmesg: pvapic: PV IPI cluster path active' "$out" "$name: PV IPI cluster path active"
+
+	kunit=$(printf '%s\n' "$out" | grep '^kunit: ')
+	nk=$(printf '%s\n' "$kunit" | grep -c ' ok ')
+	nbad=$(printf '%s\n' "$kunit" | grep -c ' not ok ')
+	[ "$nk" -gt 0 ] && [ "$nbad" -eq 0 ]
+	tap_result $? "$name: KUnit pvapic suites: $nk cases ok, $nbad not ok" \
+		"$(printf '%s\n' "$kunit" | grep ' not ok ')"
+
+	expect_match '^storm-rc: 0$' "$out" "$name: storm module loads (every call handled once)"
+	expect_match '^storm: test_pvapic_storm: PASS: .* lost=0 duplicates=0 timeouts=0$' "$out" \
+		"$name: storm reports no loss"
+	printf '%s\n' "$out" | grep -E '^(storm|pvipi-|host):' | sed 's/^/# /'
+
+	mc=$(printf '%s\n' "$out" | sed -n 's/^pvipi-multicasts: //p')
+	hc=$(printf '%s\n' "$out" | sed -n 's/^pvipi-hypercalls: //p')
+	tg=$(printf '%s\n' "$out" | sed -n 's/^pvipi-targets: //p')
+	hh=$(printf '%s\n' "$out" | sed -n 's/^host: exits=[0-9]* hypercalls=\([0-9]*\)$/\1/p')
+	[ -n "$hc" ] && [ -n "$hh" ] && [ "$hc" -gt 0 ] && [ "$hh" -ge "$hc" ]
+	tap_result $? "$name: the host counts the guest's PV IPI hypercalls ($hc <= $hh)"
+	[ -n "$tg" ] && [ -n "$mc" ] && [ "$tg" -gt "$hc" ] && [ "$hc" -le $((mc * maxwin)) ]
+	tap_result $? "$name: at most $maxwin hypercall(s) per multicast ($mc multicasts, $tg targets, $hc hypercalls)"
+	expect_match '^pvipi-fallback_ipis: 0$' "$out" "$name: no fallback needed on a healthy host"
+}
+
+tap_plan 18
+# The most windows any multicast can need: {0,1} {0x105} {0x1ff}; {0..7}.
+check_topology "APIC IDs 0,1,0x105,0x1ff" 0-3 3 --apic-ids 0,1,0x105,0x1ff
+check_topology "8 contiguous CPUs" 0-7 1 --cpus 8
+tap_done

@@ -1,0 +1,40 @@
+# SPDX-License-Identifier: GPL-2.0
+# Small TAP helpers for pvapic's shell test suites.
+PVAPIC_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
+VM=$PVAPIC_TOP/tools/pvapic/pvapic-vm
+_t_n=0 _t_pass=0 _t_fail=0
+
+tap_plan() { echo "TAP version 13"; echo "1..$1"; }
+
+# ok CONDITION-STATUS DESCRIPTION [DIAGNOSTIC...]
+tap_result() {
+	local rc=$1 desc=$2
+	shift 2
+	_t_n=$((_t_n + 1))
+	if [ "$rc" -eq 0 ]; then
+		_t_pass=$((_t_pass + 1))
+		echo "ok $_t_n - $desc"
+	else
+		_t_fail=$((_t_fail + 1))
+		echo "not ok $_t_n - $desc"
+		local l
+		for l in "$@"; do printf '%s\n' "$l" | sed 's/^/# /'; done
+	fi
+}
+
+# expect_eq WANT GOT DESCRIPTION
+expect_eq() {
+	[ "$1" = "$2" ]
+	tap_result $? "$3" "want: $1" "got:  $2"
+}
+
+# expect_match REGEX TEXT DESCRIPTION
+expect_match() {
+	printf '%s\n' "$2" | grep -q -E -- "$1"
+	tap_result $? "$3" "want match: $1" "got: $(printf '%s' "$2" | head -c 2000)"
+}
+
+tap_done() {
+	echo "$_t_pass passed, $_t_fail failed"
+	[ "$_t_fail" -eq 0 ]
+}

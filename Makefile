@@ -16,11 +16,13 @@ JOBS		?= $(shell nproc)
 
 SRC_UP		:= $(BUILD)/src/upstream
 SRC_OURS	:= $(BUILD)/src/ours
+SRC_HOST	:= $(BUILD)/src/host
 OBJ		:= $(BUILD)/obj
 
 # Overlay: our files at their kernel paths, copied over the patched tree.
 OVERLAY_DIRS	:= arch drivers include lib tools Documentation
 PATCHES		:= $(TOP)/patches/series $(wildcard $(TOP)/patches/*.patch)
+HOST_PATCHES	:= $(TOP)/host/patches/series $(wildcard $(TOP)/host/patches/*.patch)
 
 # ccache is used when present, never required.
 ifneq ($(shell command -v ccache 2>/dev/null),)
@@ -37,14 +39,14 @@ HOST_FRAGS	:= $(TOP)/configs/common.config $(TOP)/configs/host.config
 OURS_FRAGS	:= $(GUEST_FRAGS) $(TOP)/configs/ours.config
 
 .PHONY: all help deps src overlay kernels guest-ours guest-upstream \
-	host-upstream run check bench-sim harness patches clean distclean
+	host-upstream host-ours run check bench-sim harness patches clean distclean
 
 all: kernels
 
 help:
 	@echo "make run         boot our guest on the rig (APIC IDs 0,0x105,0x1ff)"
 	@echo "make check       run every test; last line 'N passed, N failed'"
-	@echo "make kernels     build guest-ours, guest-upstream and host-upstream"
+	@echo "make kernels     build guest-ours, guest-upstream, host-upstream, host-ours"
 	@echo "make bench-sim   packer benchmark in the userspace harness"
 	@echo "make deps        install the Debian packages the build and rig need"
 	@echo "make clean       remove kernel objects; distclean also the sources"
@@ -63,20 +65,26 @@ $(SRC_UP)/.pvapic-extracted: | deps
 	rmdir $(BUILD)/src/.extract
 	touch $@
 
-# The patched tree is recreated from the pristine one whenever the series
+# A patched tree is recreated from the pristine one whenever its series
 # changes; unchanged files keep their times, so kbuild rebuilds only what
-# the patches touch.
-$(SRC_OURS)/.pvapic-patched: $(SRC_UP)/.pvapic-extracted $(PATCHES)
-	rm -rf $(SRC_OURS)
-	cp -a $(SRC_UP) $(SRC_OURS)
-	rm -f $(SRC_OURS)/.pvapic-extracted
-	@set -e; grep -v -E '^[[:space:]]*(#|$$)' $(TOP)/patches/series | \
+# the patches touch. $(1): tree, $(2): patch directory (with a series file)
+define patched_tree
+	rm -rf $(1)
+	cp -a $(SRC_UP) $(1)
+	rm -f $(1)/.pvapic-extracted
+	@set -e; grep -v -E '^[[:space:]]*(#|$$)' $(2)/series | \
 	while read -r p; do \
 		echo "  PATCH   $$p"; \
-		patch -d $(SRC_OURS) -p1 -s --no-backup-if-mismatch -f \
-			< $(TOP)/patches/$$p; \
+		patch -d $(1) -p1 -s --no-backup-if-mismatch -f < $(2)/$$p; \
 	done
-	touch $@
+	touch $(1)/.pvapic-patched
+endef
+
+$(SRC_OURS)/.pvapic-patched: $(SRC_UP)/.pvapic-extracted $(PATCHES)
+	$(call patched_tree,$(SRC_OURS),$(TOP)/patches)
+
+$(SRC_HOST)/.pvapic-patched: $(SRC_UP)/.pvapic-extracted $(HOST_PATCHES)
+	$(call patched_tree,$(SRC_HOST),$(TOP)/host/patches)
 
 src: $(SRC_OURS)/.pvapic-patched
 
@@ -109,6 +117,9 @@ $(OBJ)/guest-upstream/.config: $(GUEST_FRAGS) $(SRC_UP)/.pvapic-extracted
 $(OBJ)/host-upstream/.config: $(HOST_FRAGS) $(SRC_UP)/.pvapic-extracted
 	$(call kconfig,$(@D),$(SRC_UP),$(HOST_FRAGS))
 
+$(OBJ)/host-ours/.config: $(HOST_FRAGS) $(SRC_HOST)/.pvapic-patched
+	$(call kconfig,$(@D),$(SRC_HOST),$(HOST_FRAGS))
+
 guest-ours: overlay $(OBJ)/guest-ours/.config
 	@echo "  KERNEL  guest-ours"
 	@$(call KMAKE,$(SRC_OURS),$(OBJ)/guest-ours) -j$(JOBS) -s vmlinux modules
@@ -121,9 +132,14 @@ host-upstream: $(OBJ)/host-upstream/.config
 	@echo "  KERNEL  host-upstream"
 	@$(call KMAKE,$(SRC_UP),$(OBJ)/host-upstream) -j$(JOBS) -s vmlinux
 
+host-ours: $(OBJ)/host-ours/.config
+	@echo "  KERNEL  host-ours"
+	@$(call KMAKE,$(SRC_HOST),$(OBJ)/host-ours) -j$(JOBS) -s vmlinux
+
 # One after the other: the machine has two cores.
 kernels:
 	@$(MAKE) --no-print-directory host-upstream
+	@$(MAKE) --no-print-directory host-ours
 	@$(MAKE) --no-print-directory guest-upstream
 	@$(MAKE) --no-print-directory guest-ours
 

@@ -5,11 +5,17 @@
 source "$(dirname "$0")/lib.sh"
 OBJ=${PVAPIC_BUILD:-$PVAPIC_TOP/build}/obj/guest-ours
 FACTS=$PVAPIC_TOP/tools/pvapic/guest/facts.sh
-ROUNDS=${PVAPIC_STORM_ROUNDS:-3000}
+ROUNDS=${PVAPIC_STORM_ROUNDS:-2000}
+LOGDIR=${PVAPIC_BUILD:-$PVAPIC_TOP/build}/check
+mkdir -p "$LOGDIR"
+nboot=0
 
-# facts TOPOLOGY-ARGS...: boot, print facts (and host counters)
+# facts TOPOLOGY-ARGS...: boot, print facts (and host counters); both
+# consoles are kept in $LOGDIR/guest-boot-N.log
 facts() {
-	"$VM" "$@" --host-stats -- env PVAPIC_GUEST_OBJ="$OBJ" "$FACTS" "$ROUNDS" 2>&1
+	nboot=$((nboot + 1))
+	"$VM" "$@" --host-stats --timeout 1800 --log "$LOGDIR/guest-boot-$nboot.log" -- \
+		env PVAPIC_GUEST_OBJ="$OBJ" "$FACTS" "$ROUNDS" 2>&1
 }
 
 check_topology() {
@@ -18,7 +24,9 @@ check_topology() {
 	local out rc kunit nk nbad mc hc tg hh
 
 	out=$(facts "$@"); rc=$?
-	tap_result $rc "$name: the rig ran the guest" "$(printf '%s\n' "$out" | tail -5)"
+	tap_result $rc "$name: the rig ran the guest" "$(printf '%s\n' "$out" | tail -5)" \
+		"guest console ($LOGDIR/guest-boot-$nboot.log), last lines:" \
+		"$(tail -25 "$LOGDIR/guest-boot-$nboot.log" 2>/dev/null)"
 	expect_eq "$online" "$(printf '%s\n' "$out" | sed -n 's/^online: //p')" "$name: CPUs online"
 	expect_match '^dmesg: pvapic: PV IPI cluster path active' "$out" "$name: PV IPI cluster path active"
 

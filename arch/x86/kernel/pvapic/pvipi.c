@@ -34,6 +34,15 @@
 
 #include "pvipi_pack.h"
 
+/*
+ * The 192-bit variant proposed by pvapic (host side in host/patches/):
+ * a0..a2 = bitmap words, a3 = ICR low bits 0-10 | base APIC ID << 32.
+ * A stock host answers -KVM_ENOSYS.
+ */
+#ifndef KVM_HC_SEND_IPI_WIDE
+#define KVM_HC_SEND_IPI_WIDE	0x70760001
+#endif
+
 struct pvipi_snapshot {
 	struct rcu_head rcu;
 	struct pvipi_map map;
@@ -52,6 +61,7 @@ struct pvipi_stats {
 /* Per-send state handed to pvipi_emit(). */
 struct pvipi_send {
 	u32 icr;
+	unsigned int width;
 	struct pvipi_stats *stats;
 };
 
@@ -63,6 +73,7 @@ static void (*pvipi_prev_mask)(const struct cpumask *mask, int vector) __initdat
 static void (*pvipi_prev_allbutself)(const struct cpumask *mask,
 				     int vector) __initdata;
 static unsigned int pvipi_width __read_mostly = PVIPI_WIDTH_128;
+static bool pvipi_host_wide __ro_after_init;
 
 /* Writers hold pvipi_map_lock; senders use rcu_dereference_sched(). */
 static DEFINE_MUTEX(pvipi_map_lock);
@@ -93,6 +104,24 @@ static int __init pvipi_parse_param(char *arg)
 	return 0;
 }
 early_param("pvapic_ipi", pvipi_parse_param);
+
+/* 0: the widest the host offers; 128 or 192: that width (192 if offered). */
+static unsigned int pvipi_want_width __initdata;
+
+static int __init pvipi_parse_width(char *arg)
+{
+	unsigned int w;
+
+	if (!arg || kstrtouint(arg, 10, &w) ||
+	    (w != PVIPI_WIDTH_128 && w != PVIPI_WIDTH_192)) {
+		pr_warn("pvapic_ipi_width=%s: expected 128 or 192; using the widest the host offers\n",
+			arg ? arg : "");
+		return -EINVAL;
+	}
+	pvipi_want_width = w;
+	return 0;
+}
+early_param("pvapic_ipi_width", pvipi_parse_width);
 
 static u32 pvipi_apicid_of(unsigned int cpu)
 {
@@ -199,8 +228,13 @@ static void pvipi_emit(void *arg, const struct pvipi_window *win)
 	unsigned int i;
 	long ret;
 
-	ret = kvm_hypercall4(KVM_HC_SEND_IPI, win->bits[0], win->bits[1],
-			     win->base, send->icr);
+	if (send->width == PVIPI_WIDTH_192)
+		ret = kvm_hypercall4(KVM_HC_SEND_IPI_WIDE, win->bits[0],
+				     win->bits[1], win->bits[2],
+				     (u64)win->base << 32 | send->icr);
+	else
+		ret = kvm_hypercall4(KVM_HC_SEND_IPI, win->bits[0],
+				     win->bits[1], win->base, send->icr);
 	send->stats->hypercalls++;
 	send->stats->targets += win->nr_targets;
 	if (likely(ret == win->nr_targets))
@@ -210,6 +244,8 @@ static void pvipi_emit(void *arg, const struct pvipi_window *win)
 		send->stats->errors++;
 	else
 		send->stats->short_counts++;
+	printk_deferred_once(KERN_WARNING pr_fmt("hypercall returned %ld for %u targets (base %#x, icr %#x); resending natively\n"),
+			     ret, win->nr_targets, win->base, send->icr);
 	for (i = 0; i < PVIPI_MAX_WORDS * 64; i++) {
 		if (win->bits[i / 64] & BIT_ULL(i % 64)) {
 			pvipi_native_one(win->base + i, send->icr);
@@ -226,6 +262,7 @@ static void pvipi_send_mask(const struct cpumask *mask, int exclude, int vector)
 	unsigned long flags;
 
 	send.icr = vector == NMI_VECTOR ? APIC_DM_NMI : APIC_DM_FIXED | vector;
+	send.width = READ_ONCE(pvipi_width);
 
 	local_irq_save(flags);
 	send.stats = this_cpu_ptr(&pvipi_stats);
@@ -235,7 +272,7 @@ static void pvipi_send_mask(const struct cpumask *mask, int exclude, int vector)
 		scratch = pvipi_scratch + pvipi_scratch_stride *
 			  (2 * smp_processor_id() + !!in_nmi());
 	pvipi_pack(&snap->map, cpumask_bits(mask), nr_cpu_ids, exclude,
-		   READ_ONCE(pvipi_width), scratch, pvipi_emit, &send);
+		   send.width, scratch, pvipi_emit, &send);
 	local_irq_restore(flags);
 }
 
@@ -276,6 +313,19 @@ bool __init pvapic_pvipi_init(void)
 	rcu_assign_pointer(pvipi_cur, snap);
 	pvipi_active = true;
 
+	/*
+	 * Probe once for the 192-bit hypercall: an empty bitmap delivers to
+	 * nobody and returns 0 where it exists; a stock host returns
+	 * -KVM_ENOSYS and nothing else happens.
+	 */
+	if (pvipi_want_width != PVIPI_WIDTH_128) {
+		pvipi_host_wide = !kvm_hypercall4(KVM_HC_SEND_IPI_WIDE, 0, 0, 0, 0);
+		if (pvipi_host_wide)
+			pvipi_width = PVIPI_WIDTH_192;
+		else if (pvipi_want_width == PVIPI_WIDTH_192)
+			pr_warn("pvapic_ipi_width=192: the host has no 192-bit hypercall; using 128\n");
+	}
+
 	pvipi_prev_mask = apic->send_IPI_mask;
 	pvipi_prev_allbutself = apic->send_IPI_mask_allbutself;
 	apic_update_callback(send_IPI_mask, pvipi_send_IPI_mask);
@@ -305,9 +355,9 @@ static int pvipi_stats_show(struct seq_file *m, void *v)
 	}
 	rcu_read_lock_sched();
 	snap = rcu_dereference_sched(pvipi_cur);
-	seq_printf(m, "active: %d\nwidth: %u\nmapped_cpus: %u\nidentity: %d\n",
-		   pvipi_active, pvipi_width, snap ? snap->map.nr_ranks : 0,
-		   snap ? snap->map.identity : 0);
+	seq_printf(m, "active: %d\nwidth: %u\nhost_wide: %d\nmapped_cpus: %u\nidentity: %d\n",
+		   pvipi_active, pvipi_width, pvipi_host_wide,
+		   snap ? snap->map.nr_ranks : 0, snap ? snap->map.identity : 0);
 	rcu_read_unlock_sched();
 	seq_printf(m, "multicasts: %llu\ntargets: %llu\nhypercalls: %llu\n",
 		   sum.multicasts, sum.targets, sum.hypercalls);
@@ -317,9 +367,8 @@ static int pvipi_stats_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(pvipi_stats);
 
-static int __init pvipi_late_init(void)
+static int __init pvipi_hotplug_init(void)
 {
-	struct dentry *dir;
 	int ret;
 
 	if (!pvipi_active)
@@ -340,8 +389,19 @@ static int __init pvipi_late_init(void)
 		pvipi_active = false;
 		return 0;
 	}
+	return 0;
+}
+/* Before SMP bring-up, so every secondary CPU passes the callback. */
+early_initcall(pvipi_hotplug_init);
+
+static int __init pvipi_debugfs_init(void)
+{
+	struct dentry *dir;
+
+	if (!pvipi_active)
+		return 0;
 	dir = debugfs_create_dir("pvapic", NULL);
 	debugfs_create_file("pvipi", 0444, dir, NULL, &pvipi_stats_fops);
 	return 0;
 }
-early_initcall(pvipi_late_init);
+late_initcall(pvipi_debugfs_init);

@@ -5,7 +5,7 @@
 source "$(dirname "$0")/lib.sh"
 OBJ=${PVAPIC_BUILD:-$PVAPIC_TOP/build}/obj/guest-ours
 FACTS=$PVAPIC_TOP/tools/pvapic/guest/facts.sh
-ROUNDS=${PVAPIC_STORM_ROUNDS:-2000}
+ROUNDS=${PVAPIC_STORM_ROUNDS:-1500}
 LOGDIR=${PVAPIC_BUILD:-$PVAPIC_TOP/build}/check
 mkdir -p "$LOGDIR"
 nboot=0

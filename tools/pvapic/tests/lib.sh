@@ -38,3 +38,16 @@ tap_done() {
 	echo "$_t_pass passed, $_t_fail failed"
 	[ "$_t_fail" -eq 0 ]
 }
+
+# vm ARGS...: run pvapic-vm; sets $out (stdout), $err (stderr without the
+# rig's retry notices) and $rc. Retry notices are shown as TAP comments so
+# that a flaky emulation is visible but does not spoil exact comparisons.
+vm() {
+	local ef
+	ef=$(mktemp)
+	out=$("$VM" "$@" 2>"$ef")
+	rc=$?
+	grep '^pvapic-vm: rig failure on attempt' "$ef" | sed 's/^/# /'
+	err=$(grep -v '^pvapic-vm: rig failure on attempt' "$ef")
+	rm -f "$ef"
+}

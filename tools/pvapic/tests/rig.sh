@@ -3,7 +3,7 @@
 # Tests of the boot rig itself: topology, feature flags, output and status
 # passthrough, host counters, and the rig's own failure paths.
 source "$(dirname "$0")/lib.sh"
-tap_plan 14
+tap_plan 15
 
 # Refused before anything boots: exit 125 with one "pvapic-vm:" line.
 for bad in "1,2" "0,5,5" "0,zz" "0,0x4000"; do
@@ -14,19 +14,18 @@ for bad in "1,2" "0,5,5" "0,zz" "0,0x4000"; do
 done
 
 # Upstream refuses CPUs above APIC ID 255 without ext-dest-id ...
-out=$("$VM" --guest upstream --apic-ids 0,0x105,0x1ff --ext-dest-id off -- \
-	cat /sys/devices/system/cpu/online 2>&1); rc=$?
+vm --guest upstream --apic-ids 0,0x105,0x1ff --ext-dest-id off -- \
+	cat /sys/devices/system/cpu/online
 expect_eq "0 0" "$rc $out" "upstream, APIC IDs 0,0x105,0x1ff, ext-dest-id off: online = 0"
 
 # ... and keeps them with it; the IDs are the ones asked for.
-out=$("$VM" --guest upstream --apic-ids 0,0x105,0x1ff --ext-dest-id on -- \
-	sh -c 'cat /sys/devices/system/cpu/online; grep ^apicid /proc/cpuinfo | tr -s " \t" | tr "\n" ";"' 2>&1); rc=$?
+vm --guest upstream --apic-ids 0,0x105,0x1ff --ext-dest-id on -- \
+	sh -c 'cat /sys/devices/system/cpu/online; awk "/^apicid/ {printf \"%s;\", \$3}" /proc/cpuinfo'
 expect_eq "0 0-2
-apicid : 0;apicid : 261;apicid : 511;" "$rc $out" "upstream, ext-dest-id on: online = 0-2 with APIC IDs 0,261,511"
+0;261;511;" "$rc $out" "upstream, ext-dest-id on: online = 0-2 with APIC IDs 0,261,511"
 
 # Output, error output and exit status come back; host counters are printed.
-out=$("$VM" --cpus 2 --host-stats -- sh -c 'echo to-out; echo to-err >&2; nproc; exit 7' 2>/tmp/pvapic-rig-err.$$); rc=$?
-err=$(cat /tmp/pvapic-rig-err.$$); rm -f /tmp/pvapic-rig-err.$$
+vm --cpus 2 --host-stats -- sh -c 'echo to-out; echo to-err >&2; nproc; exit 7'
 expect_eq 7 "$rc" "COMMAND's exit status is passed back"
 expect_match '^to-out$' "$out" "COMMAND's stdout is passed back"
 expect_eq to-err "$err" "COMMAND's stderr is passed back"
@@ -36,8 +35,7 @@ exits=$(printf '%s\n' "$out" | sed -n 's/^host: exits=\([0-9]*\) hypercalls=[0-9
 tap_result $? "--host-stats prints non-zero exits" "$out"
 
 # Guest kernel arguments and feature flags reach the guest.
-out=$("$VM" --cpus 1 --pv-ipi off --append "pvapic_rig_test=1" -- \
-	sh -c 'cat /proc/cmdline; dmesg' 2>&1)
+vm --cpus 1 --pv-ipi off --append "pvapic_rig_test=1" -- cat /proc/cmdline
 expect_match 'pvapic_rig_test=1' "$out" "--append reaches the guest command line"
 
 # A rig failure: a timeout is reported on one line, exit 125.
@@ -45,8 +43,15 @@ out=$("$VM" --timeout 1 -- true 2>&1); rc=$?
 expect_eq "125 pvapic-vm: timed out after 1 s (no exit status from the guest)" "$rc $out" \
 	"--timeout 1 fails with exit 125 and one reason line"
 
+# A failure of the emulation is retried, each retry reported, then given up.
+out=$(PVAPIC_HOST_BOOT_LIMIT=1 "$VM" --retries 1 -- true 2>&1); rc=$?
+expect_eq "125 pvapic-vm: rig failure on attempt 1 (the level-1 host did not reach its init within 1 s); booting again
+pvapic-vm: the level-1 host did not reach its init within 1 s" "$rc $out" \
+	"a host that does not boot in time is retried --retries times, then exit 125"
+
 # A guest that panics is a rig failure with the panic as reason.
-out=$("$VM" --cpus 1 --append "init=/nonexistent" -- true 2>&1); rc=$?
+vm --cpus 1 --append "init=/nonexistent" -- true
+out=$err
 [ $rc -eq 125 ] && [[ $out == "pvapic-vm: guest: Kernel panic"* ]]
 tap_result $? "a guest panic fails with exit 125 and the panic line" "rc=$rc" "$out"
 

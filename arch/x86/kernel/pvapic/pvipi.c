@@ -68,10 +68,11 @@ struct pvipi_send {
 static bool pvipi_enabled __ro_after_init = true;
 static bool pvipi_active __read_mostly;
 
+typedef void (*pvipi_mask_fn)(const struct cpumask *mask, int vector);
+
 /* What pvapic replaced, put back if the hotplug callback cannot be set up. */
-static void (*pvipi_prev_mask)(const struct cpumask *mask, int vector) __initdata;
-static void (*pvipi_prev_allbutself)(const struct cpumask *mask,
-				     int vector) __initdata;
+static pvipi_mask_fn pvipi_prev_mask __initdata;
+static pvipi_mask_fn pvipi_prev_allbutself __initdata;
 static unsigned int pvipi_width __read_mostly = PVIPI_WIDTH_128;
 static bool pvipi_host_wide __ro_after_init;
 
@@ -244,8 +245,12 @@ static void pvipi_emit(void *arg, const struct pvipi_window *win)
 		send->stats->errors++;
 	else
 		send->stats->short_counts++;
-	printk_deferred_once(KERN_WARNING pr_fmt("hypercall returned %ld for %u targets (base %#x, icr %#x); resending natively\n"),
-			     ret, win->nr_targets, win->base, send->icr);
+	/*
+	 * Multicasts are not sent under a runqueue lock (reschedule IPIs are
+	 * unicast), and printk defers by itself in NMI context.
+	 */
+	pr_warn_once("hypercall returned %ld for %u targets (base %#x, icr %#x); resending natively\n",
+		     ret, win->nr_targets, win->base, send->icr);
 	for (i = 0; i < PVIPI_MAX_WORDS * 64; i++) {
 		if (win->bits[i / 64] & BIT_ULL(i % 64)) {
 			pvipi_native_one(win->base + i, send->icr);
@@ -391,6 +396,7 @@ static int __init pvipi_hotplug_init(void)
 	}
 	return 0;
 }
+
 /* Before SMP bring-up, so every secondary CPU passes the callback. */
 early_initcall(pvipi_hotplug_init);
 

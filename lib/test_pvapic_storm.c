@@ -11,8 +11,10 @@
  *
  * With multicast=N the module instead sends N call-function IPIs to every
  * online CPU, the sender included, through apic->send_IPI_mask() (no
- * shorthand), and returns; /proc/interrupts counts them. An IPI with
- * no queued call is harmless: the handler finds nothing to run.
+ * shorthand). Before each send it waits, with a bound, until every CPU has
+ * taken the previous one (irq_call_count moved), because IPIs of one
+ * vector sent back to back merge in the IRR. An IPI with no queued call is
+ * harmless: the handler finds nothing to run.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -158,6 +160,50 @@ static int storm_thread(void *arg)
 	return 0;
 }
 
+static unsigned int storm_calls_of(unsigned int cpu)
+{
+	return READ_ONCE(per_cpu(irq_stat, cpu).irq_call_count);
+}
+
+static int __init storm_multicast(void)
+{
+	unsigned int *seen, cpu, i, missed = 0;
+	unsigned long flags;
+	ktime_t deadline;
+	bool all;
+
+	seen = kcalloc(nr_cpu_ids, sizeof(*seen), GFP_KERNEL);
+	if (!seen)
+		return -ENOMEM;
+	cpus_read_lock();
+	for (i = 0; i < multicast; i++) {
+		for_each_online_cpu(cpu)
+			seen[cpu] = storm_calls_of(cpu);
+		local_irq_save(flags);
+		__apic_send_IPI_mask(cpu_online_mask, CALL_FUNCTION_VECTOR);
+		local_irq_restore(flags);
+
+		deadline = ktime_add_ms(ktime_get(), timeout_ms);
+		do {
+			all = true;
+			for_each_online_cpu(cpu)
+				if (storm_calls_of(cpu) == seen[cpu])
+					all = false;
+			if (all)
+				break;
+			cpu_relax();
+		} while (!ktime_after(ktime_get(), deadline));
+		if (!all)
+			missed++;
+	}
+	pr_info("%s: multicast=%u to CPUs %*pbl: %u not taken by every CPU within %u ms\n",
+		missed ? "FAIL" : "PASS", multicast,
+		cpumask_pr_args(cpu_online_mask), missed, timeout_ms);
+	cpus_read_unlock();
+	kfree(seen);
+	return missed ? -EIO : 0;
+}
+
 static int __init storm_init(void)
 {
 	struct storm_sender *senders;
@@ -169,19 +215,8 @@ static int __init storm_init(void)
 		pr_err("multicast=%u: must be 0..1000000\n", multicast);
 		return -EINVAL;
 	}
-	if (multicast) {
-		unsigned long flags;
-
-		for (i = 0; i < multicast; i++) {
-			local_irq_save(flags);
-			__apic_send_IPI_mask(cpu_online_mask, CALL_FUNCTION_VECTOR);
-			local_irq_restore(flags);
-			cond_resched();
-		}
-		pr_info("sent %u multicasts to CPUs %*pbl\n", multicast,
-			cpumask_pr_args(cpu_online_mask));
-		return 0;
-	}
+	if (multicast)
+		return storm_multicast();
 	if (!rounds || rounds > 10000000) {
 		pr_err("rounds=%u: must be 1..10000000\n", rounds);
 		return -EINVAL;

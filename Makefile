@@ -44,7 +44,7 @@ OURS_FRAGS	:= $(GUEST_FRAGS) $(TOP)/configs/ours.config
 all: kernels
 
 help:
-	@echo "make run         boot our guest on the rig (APIC IDs 0,0x105,0x1ff)"
+	@echo "make run         boot our guest on the rig (APIC IDs 0,1,0x105,0x1ff)"
 	@echo "make check       run every test; last line 'N passed, N failed'"
 	@echo "make kernels     build guest-ours, guest-upstream, host-upstream, host-ours"
 	@echo "make bench-sim   packer benchmark in the userspace harness"

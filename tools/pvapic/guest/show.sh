@@ -20,6 +20,8 @@ if [ -r /sys/kernel/debug/pvapic/pvipi ]; then
 	echo "== IPI storm: every CPU sends 500 random multicasts and waits for each"
 	insmod "$obj/lib/test_pvapic_storm.ko" rounds=500 && rmmod test_pvapic_storm
 	dmesg | grep -E 'test_pvapic_storm: (PASS|FAIL)' | tail -1 | sed 's/^\[[^]]*\] /   /'
-	echo "== PV IPI counters after the storm"
+	echo "== 200 multicasts to every CPU (sender included), one at a time"
+	"$(dirname "$0")/multicast.sh" 200 | sed 's/^/   /'
+	echo "== PV IPI counters after the storm and the multicasts"
 	sed 's/^/   /' /sys/kernel/debug/pvapic/pvipi | grep -E 'multicasts|targets|hypercalls|fallback'
 fi

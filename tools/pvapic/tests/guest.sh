@@ -27,7 +27,7 @@ check_topology() {
 	tap_result $rc "$name: the rig ran the guest" "$(printf '%s\n' "$out" | tail -5)" \
 		"guest console ($LOGDIR/guest-boot-$nboot.log), last lines:" \
 		"$(tail -25 "$LOGDIR/guest-boot-$nboot.log" 2>/dev/null)"
-	expect_eq "$online" "$(printf '%s\n' "$out" | sed -n 's/^online: //p')" "$name: CPUs online"
+	expect_eq "$online" "$(get online "$out")" "$name: CPUs online"
 	expect_match '^dmesg: pvapic: PV IPI cluster path active' "$out" "$name: PV IPI cluster path active"
 
 	kunit=$(printf '%s\n' "$out" | grep '^kunit: ')
@@ -42,9 +42,9 @@ check_topology() {
 		"$name: storm reports no loss"
 	printf '%s\n' "$out" | grep -E '^(storm|pvipi-|host):' | sed 's/^/# /'
 
-	mc=$(printf '%s\n' "$out" | sed -n 's/^pvipi-multicasts: //p')
-	hc=$(printf '%s\n' "$out" | sed -n 's/^pvipi-hypercalls: //p')
-	tg=$(printf '%s\n' "$out" | sed -n 's/^pvipi-targets: //p')
+	mc=$(get pvipi-multicasts "$out")
+	hc=$(get pvipi-hypercalls "$out")
+	tg=$(get pvipi-targets "$out")
 	hh=$(printf '%s\n' "$out" | sed -n 's/^host: exits=[0-9]* hypercalls=\([0-9]*\)$/\1/p')
 	[ -n "$hc" ] && [ -n "$hh" ] && [ "$hc" -gt 0 ] && [ "$hh" -ge "$hc" ]
 	tap_result $? "$name: the host counts the guest's PV IPI hypercalls ($hc <= $hh)"

@@ -51,3 +51,6 @@ vm() {
 	err=$(grep -v '^pvapic-vm: rig failure on attempt' "$ef")
 	rm -f "$ef"
 }
+
+# get KEY TEXT: the value of the first "KEY: value" line of TEXT.
+get() { printf '%s\n' "$2" | sed -n "s/^$1: //p" | head -1; }

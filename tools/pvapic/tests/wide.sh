@@ -12,7 +12,6 @@ run() {
 	"$VM" --apic-ids 0,100,190 --host-stats --timeout 1800 "$@" -- env PVAPIC_GUEST_OBJ="$OBJ" \
 		bash -c "$G/multicast.sh $N && $G/facts.sh ${PVAPIC_STORM_ROUNDS:-1000}" 2>&1
 }
-get() { printf '%s\n' "$2" | sed -n "s/^$1: //p" | head -1; }
 
 tap_plan 16
 for host in ours upstream; do

@@ -251,11 +251,11 @@ static void pvipi_emit(void *arg, const struct pvipi_window *win)
 	 */
 	pr_warn_once("hypercall returned %ld for %u targets (base %#x, icr %#x); resending natively\n",
 		     ret, win->nr_targets, win->base, send->icr);
-	for (i = 0; i < PVIPI_MAX_WORDS * 64; i++) {
-		if (win->bits[i / 64] & BIT_ULL(i % 64)) {
-			pvipi_native_one(win->base + i, send->icr);
-			send->stats->fallback_ipis++;
-		}
+	/* x86_64 only (Kconfig), so the u64 words are unsigned longs. */
+	for_each_set_bit(i, (const unsigned long *)win->bits,
+			 PVIPI_MAX_WORDS * 64) {
+		pvipi_native_one(win->base + i, send->icr);
+		send->stats->fallback_ipis++;
 	}
 }
 

@@ -39,7 +39,7 @@ HOST_FRAGS	:= $(TOP)/configs/common.config $(TOP)/configs/host.config
 OURS_FRAGS	:= $(GUEST_FRAGS) $(TOP)/configs/ours.config
 
 .PHONY: all help deps src overlay kernels guest-ours guest-upstream \
-	host-upstream host-ours run check bench-sim harness patches clean distclean
+	host-upstream host-ours run check bench-sim fuzz harness patches selftests clean distclean
 
 all: kernels
 
@@ -48,6 +48,8 @@ help:
 	@echo "make check       run every test; last line 'N passed, N failed'"
 	@echo "make kernels     build guest-ours, guest-upstream, host-upstream, host-ours"
 	@echo "make bench-sim   packer benchmark in the userspace harness"
+	@echo "make fuzz        libFuzzer run of the packer vs the host model (FUZZ_TIME=60 s or FUZZ_RUNS=N)"
+	@echo "make patches     the guest series as git am-able mails in build/patches"
 	@echo "make deps        install the Debian packages the build and rig need"
 	@echo "make clean       remove kernel objects; distclean also the sources"
 	@echo "Rig: tools/pvapic/pvapic-vm --help"
@@ -143,7 +145,12 @@ kernels:
 	@$(MAKE) --no-print-directory guest-upstream
 	@$(MAKE) --no-print-directory guest-ours
 
-# --- userspace harness ----------------------------------------------------------
+# --- userspace --------------------------------------------------------------------
+
+# The pvapic kselftests, built in our tree (the rig runs them in the guest).
+selftests: overlay
+	@$(MAKE) --no-print-directory -C $(SRC_OURS)/tools/testing/selftests/pvapic
+
 
 harness:
 	@$(MAKE) --no-print-directory -C $(TOP)/tools/testing/pvapic
@@ -151,12 +158,21 @@ harness:
 bench-sim:
 	@$(MAKE) --no-print-directory -C $(TOP)/tools/testing/pvapic bench
 
+fuzz:
+	@$(MAKE) --no-print-directory -C $(TOP)/tools/testing/pvapic fuzz
+
+# --- the series for kernel maintainers ----------------------------------------
+
+# git am-able mails (patches/git-series) in $(BUILD)/patches.
+patches: $(SRC_UP)/.pvapic-extracted
+	@$(TOP)/tools/pvapic/mkseries --upstream $(SRC_UP) $(BUILD)/patches
+
 # --- entry points ------------------------------------------------------------------
 
 run: kernels
 	@$(TOP)/tools/pvapic/pvapic-run
 
-check: kernels
+check: kernels selftests
 	@$(TOP)/tools/pvapic/pvapic-check
 
 clean:

@@ -13,6 +13,12 @@
  * gets a fresh map published with RCU before it is brought up; senders run
  * with interrupts disabled, which is an RCU read-side section, and so are
  * NMIs.
+ *
+ * Our send callbacks stay installed for the life of the system once the
+ * path is set up; the run-time switch (/sys/kernel/pvapic/ipi/enabled) is
+ * a static key choosing, per send, between the PV path and the callbacks
+ * we replaced (the APIC driver's native ICR writes). A send that raced
+ * with a flip completes on whichever path it took; both deliver.
  */
 
 #define pr_fmt(fmt) "pvapic: " fmt
@@ -21,6 +27,8 @@
 #include <linux/cpuhotplug.h>
 #include <linux/debugfs.h>
 #include <linux/init.h>
+#include <linux/jump_label.h>
+#include <linux/kobject.h>
 #include <linux/kvm_para.h>
 #include <linux/percpu.h>
 #include <linux/rcupdate.h>
@@ -28,11 +36,16 @@
 #include <linux/slab.h>
 #include <linux/smp.h>
 #include <linux/string.h>
+#include <linux/sysfs.h>
 
 #include <asm/apic.h>
 #include <asm/pvapic.h>
 
+#include "internal.h"
 #include "pvipi_pack.h"
+
+#define CREATE_TRACE_POINTS
+#include <trace/events/pvapic.h>
 
 /*
  * The 192-bit variant proposed by pvapic (host side in host/patches/):
@@ -62,17 +75,23 @@ struct pvipi_stats {
 struct pvipi_send {
 	u32 icr;
 	unsigned int width;
+	unsigned int hypercalls;
 	struct pvipi_stats *stats;
 };
 
 static bool pvipi_enabled __ro_after_init = true;
 static bool pvipi_active __read_mostly;
 
+/* The run-time switch; only looked at once pvipi_active is set. */
+static DEFINE_STATIC_KEY_TRUE(pvipi_on);
+/* Serialises the sysfs writers of the switch and the width. */
+static DEFINE_MUTEX(pvipi_ctl_lock);
+
 typedef void (*pvipi_mask_fn)(const struct cpumask *mask, int vector);
 
-/* What pvapic replaced, put back if the hotplug callback cannot be set up. */
-static pvipi_mask_fn pvipi_prev_mask __initdata;
-static pvipi_mask_fn pvipi_prev_allbutself __initdata;
+/* What pvapic replaced: used while switched off. */
+static pvipi_mask_fn pvipi_prev_mask __ro_after_init;
+static pvipi_mask_fn pvipi_prev_allbutself __ro_after_init;
 static unsigned int pvipi_width __read_mostly = PVIPI_WIDTH_128;
 static bool pvipi_host_wide __ro_after_init;
 
@@ -200,6 +219,40 @@ out:
 	return ret;
 }
 
+#ifdef CONFIG_PVAPIC_FAULT_INJECT
+/*
+ * Debug knob (debugfs pvapic/fail_nth, fail_short): every Nth hypercall is
+ * treated as failed (fail_short=N: its result is replaced by -KVM_EFAULT,
+ * although the host did deliver) or short (fail_short=Y: its result is
+ * replaced by one less than the number of targets). Either way the window
+ * is resent natively, so the targets get the IPI at least once; the
+ * storm test checks that nothing is lost and the counters match.
+ */
+static DEFINE_STATIC_KEY_FALSE(pvipi_fault_key);
+static u32 pvipi_fail_nth;
+static bool pvipi_fail_short;
+static atomic_t pvipi_fault_seq = ATOMIC_INIT(0);
+static atomic64_t pvipi_faults_injected = ATOMIC64_INIT(0);
+
+static long pvipi_fault_inject(const struct pvipi_window *win, long ret)
+{
+	u32 nth;
+
+	if (!static_branch_unlikely(&pvipi_fault_key))
+		return ret;
+	nth = READ_ONCE(pvipi_fail_nth);
+	if (!nth || (u32)atomic_inc_return(&pvipi_fault_seq) % nth)
+		return ret;
+	atomic64_inc(&pvipi_faults_injected);
+	return READ_ONCE(pvipi_fail_short) ? win->nr_targets - 1L : -KVM_EFAULT;
+}
+#else
+static inline long pvipi_fault_inject(const struct pvipi_window *win, long ret)
+{
+	return ret;
+}
+#endif
+
 /* Native physical-destination ICR write to one APIC ID. */
 static void pvipi_native_one(u32 apicid, u32 icr)
 {
@@ -236,6 +289,10 @@ static void pvipi_emit(void *arg, const struct pvipi_window *win)
 	else
 		ret = kvm_hypercall4(KVM_HC_SEND_IPI, win->bits[0],
 				     win->bits[1], win->base, send->icr);
+	ret = pvipi_fault_inject(win, ret);
+	trace_pvapic_hypercall(send->width, win->base, win->bits, send->icr,
+			       win->nr_targets, ret);
+	send->hypercalls++;
 	send->stats->hypercalls++;
 	send->stats->targets += win->nr_targets;
 	if (likely(ret == win->nr_targets))
@@ -245,6 +302,7 @@ static void pvipi_emit(void *arg, const struct pvipi_window *win)
 		send->stats->errors++;
 	else
 		send->stats->short_counts++;
+	trace_pvapic_fallback(win->base, send->icr, win->nr_targets, ret);
 	/*
 	 * Multicasts are not sent under a runqueue lock (reschedule IPIs are
 	 * unicast), and printk defers by itself in NMI context.
@@ -268,6 +326,7 @@ static void pvipi_send_mask(const struct cpumask *mask, int exclude, int vector)
 
 	send.icr = vector == NMI_VECTOR ? APIC_DM_NMI : APIC_DM_FIXED | vector;
 	send.width = READ_ONCE(pvipi_width);
+	send.hypercalls = 0;
 
 	local_irq_save(flags);
 	send.stats = this_cpu_ptr(&pvipi_stats);
@@ -279,17 +338,24 @@ static void pvipi_send_mask(const struct cpumask *mask, int exclude, int vector)
 	pvipi_pack(&snap->map, cpumask_bits(mask), nr_cpu_ids, exclude,
 		   send.width, scratch, pvipi_emit, &send);
 	local_irq_restore(flags);
+	trace_pvapic_multicast(mask, exclude, vector, send.hypercalls);
 }
 
 static void pvipi_send_IPI_mask(const struct cpumask *mask, int vector)
 {
-	pvipi_send_mask(mask, -1, vector);
+	if (static_branch_likely(&pvipi_on))
+		pvipi_send_mask(mask, -1, vector);
+	else
+		pvipi_prev_mask(mask, vector);
 }
 
 static void pvipi_send_IPI_mask_allbutself(const struct cpumask *mask,
 					   int vector)
 {
-	pvipi_send_mask(mask, smp_processor_id(), vector);
+	if (static_branch_likely(&pvipi_on))
+		pvipi_send_mask(mask, smp_processor_id(), vector);
+	else
+		pvipi_prev_allbutself(mask, vector);
 }
 
 /**
@@ -342,32 +408,49 @@ bool __init pvapic_pvipi_init(void)
 	return true;
 }
 
-static int pvipi_stats_show(struct seq_file *m, void *v)
+static void pvipi_stats_sum(struct pvipi_stats *sum)
 {
-	struct pvipi_stats sum = {};
-	const struct pvipi_snapshot *snap;
 	unsigned int cpu;
 
+	memset(sum, 0, sizeof(*sum));
 	for_each_possible_cpu(cpu) {
 		const struct pvipi_stats *s = per_cpu_ptr(&pvipi_stats, cpu);
 
-		sum.multicasts += READ_ONCE(s->multicasts);
-		sum.targets += READ_ONCE(s->targets);
-		sum.hypercalls += READ_ONCE(s->hypercalls);
-		sum.errors += READ_ONCE(s->errors);
-		sum.short_counts += READ_ONCE(s->short_counts);
-		sum.fallback_ipis += READ_ONCE(s->fallback_ipis);
+		sum->multicasts += READ_ONCE(s->multicasts);
+		sum->targets += READ_ONCE(s->targets);
+		sum->hypercalls += READ_ONCE(s->hypercalls);
+		sum->errors += READ_ONCE(s->errors);
+		sum->short_counts += READ_ONCE(s->short_counts);
+		sum->fallback_ipis += READ_ONCE(s->fallback_ipis);
 	}
+}
+
+static bool pvipi_is_on(void)
+{
+	return pvipi_active && static_key_enabled(&pvipi_on);
+}
+
+static int pvipi_stats_show(struct seq_file *m, void *v)
+{
+	const struct pvipi_snapshot *snap;
+	struct pvipi_stats sum;
+
+	pvipi_stats_sum(&sum);
 	rcu_read_lock_sched();
 	snap = rcu_dereference_sched(pvipi_cur);
-	seq_printf(m, "active: %d\nwidth: %u\nhost_wide: %d\nmapped_cpus: %u\nidentity: %d\n",
-		   pvipi_active, pvipi_width, pvipi_host_wide,
+	seq_printf(m, "active: %d\nenabled: %d\nwidth: %u\nhost_wide: %d\n",
+		   pvipi_active, pvipi_is_on(), pvipi_width, pvipi_host_wide);
+	seq_printf(m, "mapped_cpus: %u\nidentity: %d\n",
 		   snap ? snap->map.nr_ranks : 0, snap ? snap->map.identity : 0);
 	rcu_read_unlock_sched();
 	seq_printf(m, "multicasts: %llu\ntargets: %llu\nhypercalls: %llu\n",
 		   sum.multicasts, sum.targets, sum.hypercalls);
 	seq_printf(m, "errors: %llu\nshort_counts: %llu\nfallback_ipis: %llu\n",
 		   sum.errors, sum.short_counts, sum.fallback_ipis);
+#ifdef CONFIG_PVAPIC_FAULT_INJECT
+	seq_printf(m, "faults_injected: %lld\n",
+		   (s64)atomic64_read(&pvipi_faults_injected));
+#endif
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(pvipi_stats);
@@ -400,14 +483,148 @@ static int __init pvipi_hotplug_init(void)
 /* Before SMP bring-up, so every secondary CPU passes the callback. */
 early_initcall(pvipi_hotplug_init);
 
-static int __init pvipi_debugfs_init(void)
+/* --- /sys/kernel/pvapic/ipi/ ------------------------------------------- */
+
+static ssize_t enabled_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%d\n", pvipi_is_on());
+}
+
+static ssize_t enabled_store(struct kobject *kobj, struct kobj_attribute *attr,
+			     const char *buf, size_t count)
+{
+	unsigned int val;
+
+	if (pvapic_parse_uint(buf, &val) || val > 1)
+		return -EINVAL;
+	if (!pvipi_active)
+		return val ? -ENODEV : count;
+
+	mutex_lock(&pvipi_ctl_lock);
+	if (val)
+		static_branch_enable(&pvipi_on);
+	else
+		static_branch_disable(&pvipi_on);
+	mutex_unlock(&pvipi_ctl_lock);
+	return count;
+}
+
+static struct kobj_attribute pvipi_attr_enabled = __ATTR_RW(enabled);
+
+static ssize_t width_show(struct kobject *kobj, struct kobj_attribute *attr,
+			  char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(pvipi_width));
+}
+
+static ssize_t width_store(struct kobject *kobj, struct kobj_attribute *attr,
+			   const char *buf, size_t count)
+{
+	unsigned int val;
+
+	if (pvapic_parse_uint(buf, &val) ||
+	    (val != PVIPI_WIDTH_128 && val != PVIPI_WIDTH_192))
+		return -EINVAL;
+	if (val == PVIPI_WIDTH_192 && !pvipi_host_wide)
+		return -EOPNOTSUPP;
+	/* Each send reads the width once, so a change never splits a send. */
+	WRITE_ONCE(pvipi_width, val);
+	return count;
+}
+
+static struct kobj_attribute pvipi_attr_width = __ATTR_RW(width);
+
+static ssize_t host_wide_show(struct kobject *kobj,
+			      struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", pvipi_host_wide);
+}
+
+static struct kobj_attribute pvipi_attr_host_wide = __ATTR_RO(host_wide);
+
+/* One read-only file per counter, summed over CPUs when read. */
+#define PVIPI_COUNTER_ATTR(_name, _field)				\
+static ssize_t _name##_show(struct kobject *kobj,			\
+			    struct kobj_attribute *attr, char *buf)	\
+{									\
+	struct pvipi_stats sum;						\
+									\
+	pvipi_stats_sum(&sum);						\
+	return sysfs_emit(buf, "%llu\n", sum._field);			\
+}									\
+static struct kobj_attribute pvipi_attr_##_name = __ATTR_RO(_name)
+
+PVIPI_COUNTER_ATTR(multicasts, multicasts);
+PVIPI_COUNTER_ATTR(targets, targets);
+PVIPI_COUNTER_ATTR(hypercalls, hypercalls);
+PVIPI_COUNTER_ATTR(errors, errors);
+PVIPI_COUNTER_ATTR(short_counts, short_counts);
+PVIPI_COUNTER_ATTR(fallbacks, fallback_ipis);
+
+static struct attribute *pvipi_attrs[] = {
+	&pvipi_attr_enabled.attr,
+	&pvipi_attr_width.attr,
+	&pvipi_attr_host_wide.attr,
+	&pvipi_attr_multicasts.attr,
+	&pvipi_attr_targets.attr,
+	&pvipi_attr_hypercalls.attr,
+	&pvipi_attr_errors.attr,
+	&pvipi_attr_short_counts.attr,
+	&pvipi_attr_fallbacks.attr,
+	NULL
+};
+
+static const struct attribute_group pvipi_group = {
+	.name = "ipi",
+	.attrs = pvipi_attrs,
+};
+
+#ifdef CONFIG_PVAPIC_FAULT_INJECT
+static int pvipi_fail_nth_set(void *data, u64 val)
+{
+	if (val > U32_MAX)
+		return -EINVAL;
+	WRITE_ONCE(pvipi_fail_nth, val);
+	if (val)
+		static_branch_enable(&pvipi_fault_key);
+	else
+		static_branch_disable(&pvipi_fault_key);
+	return 0;
+}
+
+static int pvipi_fail_nth_get(void *data, u64 *val)
+{
+	*val = READ_ONCE(pvipi_fail_nth);
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(pvipi_fail_nth_fops, pvipi_fail_nth_get,
+			 pvipi_fail_nth_set, "%llu\n");
+
+static void __init pvipi_fault_debugfs(struct dentry *dir)
+{
+	debugfs_create_file_unsafe("fail_nth", 0600, dir, NULL,
+				   &pvipi_fail_nth_fops);
+	debugfs_create_bool("fail_short", 0600, dir, &pvipi_fail_short);
+}
+#else
+static inline void pvipi_fault_debugfs(struct dentry *dir) { }
+#endif
+
+static int __init pvipi_late_init(void)
 {
 	struct dentry *dir;
+	int ret;
 
+	/* The switches exist (reading 0) also when the path is not set up. */
+	ret = pvapic_sysfs_add_group(&pvipi_group);
+	if (ret)
+		pr_warn("no sysfs files for the PV IPI path (%d)\n", ret);
 	if (!pvipi_active)
 		return 0;
 	dir = debugfs_create_dir("pvapic", NULL);
 	debugfs_create_file("pvipi", 0444, dir, NULL, &pvipi_stats_fops);
+	pvipi_fault_debugfs(dir);
 	return 0;
 }
-late_initcall(pvipi_debugfs_init);
+late_initcall(pvipi_late_init);

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pvapic: what the driver set's parts share.
+ */
+#ifndef _X86_KERNEL_PVAPIC_INTERNAL_H
+#define _X86_KERNEL_PVAPIC_INTERNAL_H
+
+struct attribute_group;
+
+int pvapic_sysfs_add_group(const struct attribute_group *grp);
+int pvapic_parse_uint(const char *buf, unsigned int *val);
+
+#endif /* _X86_KERNEL_PVAPIC_INTERNAL_H */

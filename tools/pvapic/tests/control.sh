@@ -1,0 +1,71 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The run-time switch and what users see: with /sys/kernel/pvapic/ipi/enabled
+# at 0 a multicast workload makes no hypercall at all (counted by the host),
+# at 1 it does; the pvapic kselftests (sysfs switches, trace events, perf
+# and trace-cmd) pass in the guest; the storm loses nothing while the
+# switch is flipped every few milliseconds.
+source "$(dirname "$0")/lib.sh"
+BUILD=${PVAPIC_BUILD:-$PVAPIC_TOP/build}
+OBJ=$BUILD/obj/guest-ours
+ST=$BUILD/src/ours/tools/testing/selftests/pvapic
+LOGDIR=$BUILD/check
+G=$PVAPIC_TOP/tools/pvapic/guest
+N=300
+mkdir -p "$LOGDIR"
+
+run() {
+	local mode=$1
+	shift
+	vm --cpus 4 --host-stats --timeout 1800 --log "$LOGDIR/control-$mode.log" "$@" -- \
+		env PVAPIC_GUEST_OBJ="$OBJ" PVAPIC_SELFTESTS="$ST" "$G/control.sh" "$mode" $N
+}
+host_hc() { printf '%s\n' "$1" | sed -n 's/^host: exits=[0-9]* hypercalls=\([0-9]*\)$/\1/p'; }
+
+# The pvapic kselftests are counted one by one from their KTAP lines.
+NKSFT=$(grep -c '^TEST_F(' "$ST"/ipi_sysfs.c "$ST"/ipi_trace.c | awk -F: '{s+=$2} END {print s}')
+tap_plan $((14 + NKSFT))
+
+# No probe either (pvapic_ipi_width=128), so the host should count nothing.
+run off --append pvapic_ipi_width=128
+tap_result $rc "switch off: the rig ran the guest" "$err"
+expect_eq 0 "$(get enabled "$out")" "switch off: enabled reads 0"
+expect_eq 0 "$(get hypercalls "$out")" "switch off: the driver made no hypercall for $N multicasts"
+expect_eq 0 "$(host_hc "$out")" "switch off: the host counted no hypercall at all"
+printf '%s\n' "$out" | grep -E '^(cal_delta|host):' | sed 's/^/# /'
+
+run on
+tap_result $rc "switch on: the rig ran the guest" "$err"
+expect_eq 1 "$(get enabled "$out")" "switch on: enabled reads 1"
+hc=$(get hypercalls "$out") hh=$(host_hc "$out")
+[ -n "$hc" ] && [ "$hc" -ge $N ] && [ -n "$hh" ] && [ "$hh" -ge "$hc" ]
+tap_result $? "switch on: $N multicasts made $hc hypercalls, the host counted $hh"
+
+# kselftest_harness prints "ok N name" / "not ok N name" per test.
+ksft=$(printf '%s\n' "$out" | sed -n '/^=== selftest ipi_/,/^selftest-rc: ipi_trace/p' |
+	grep -E '^(not )?ok [0-9]+ ')
+while read -r line; do
+	[ -n "$line" ] || continue
+	case $line in
+	ok*SKIP*|ok*skip*) tap_result 1 "kselftest: $line (skipped: counted as a failure here)" ;;
+	ok*) tap_result 0 "kselftest: ${line#ok }" ;;
+	*) tap_result 1 "kselftest: ${line#not ok }" ;;
+	esac
+done <<<"$ksft"
+got=$(printf '%s\n' "$ksft" | grep -c .)
+[ "$got" -eq "$NKSFT" ]
+tap_result $? "kselftest: all $NKSFT tests reported ($got)" \
+	"$(printf '%s\n' "$out" | sed -n '/^=== selftest ipi_/,/^selftest-rc: ipi_trace/p' | tail -30)"
+tools=$(printf '%s\n' "$out" | sed -n '/^=== selftest trace_tools.sh/,/^selftest-rc: trace_tools.sh/p')
+expect_match 'ok 1 perf prints pvapic events' "$tools" "kselftest trace_tools.sh: perf prints the pvapic events"
+expect_match 'ok 2 trace-cmd prints pvapic events' "$tools" "kselftest trace_tools.sh: trace-cmd prints the pvapic events"
+
+expect_match '^flip-storm-rc: 0$' "$out" "storm module loads while the switch flips"
+expect_match '^flip-storm: test_pvapic_storm: PASS: .* lost=0 duplicates=0 timeouts=0$' "$out" \
+	"storm reports no loss while the switch flips"
+fl=$(get flips "$out")
+[ -n "$fl" ] && [ "$fl" -ge 20 ]
+tap_result $? "the switch was flipped during the storm ($fl times)"
+expect_eq 1 "$(get enabled-after "$out")" "the switch reads 1 again afterwards"
+printf '%s\n' "$out" | grep -E '^(flip-storm|flips|host|hypercalls|cal_delta):' | sed 's/^/# /'
+tap_done

@@ -1,0 +1,184 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Static checks of what goes into the kernel tree, no kernel build needed:
+# mkseries writes the series; checkpatch --strict over each kernel-tree
+# file and each patch of the series (findings must be listed, with a
+# reason, in patches/checkpatch-exceptions); kernel-doc -Wall over our
+# .c/.h files; the series applies with git am to the pristine tree and
+# gives the build tree's files, each step's glue naming only files that
+# exist (tools/pvapic/check-series); sparse over our objects in the
+# guest-ours build (PVAPIC_NO_SPARSE=1 skips it).
+source "$(dirname "$0")/lib.sh"
+BUILD=${PVAPIC_BUILD:-$PVAPIC_TOP/build}
+SRC_UP=${PVAPIC_SRC_UP:-$BUILD/src/upstream}
+SRC_OURS=$BUILD/src/ours
+OBJ=$BUILD/obj/guest-ours
+P=$PVAPIC_TOP/tools/pvapic
+EXC=$PVAPIC_TOP/patches/checkpatch-exceptions
+SERIES=$BUILD/check/static-series
+export PVAPIC_SRC_UP=$SRC_UP
+
+# sparse_check: sparse (C=2) over the objects of our .c files and of the
+# upstream .c files the series edits, in the guest-ours build; sets
+# $sparse_msg and returns non-zero on any warning or error in those files.
+# Needs sparse and a configured build/obj/guest-ours with a current overlay
+# (make guest-ours). CC and the build identity must be the Makefile's, or
+# kbuild sees a changed command line and rebuilds the objects.
+sparse_check() {
+	local objs=() files=() f kcc=gcc log rc re n
+	for f in "${kfiles[@]}" "${hooked_c[@]}"; do
+		case $f in
+		tools/*) ;;
+		*.c) objs+=("${f%.c}.o"); files+=("$f") ;;
+		*.h) files+=("$f") ;;
+		esac
+	done
+	if ! command -v sparse >/dev/null; then
+		sparse_msg="sparse is not installed (apt-get install sparse)"
+		return 1
+	fi
+	if [ ! -f "$OBJ/.config" ]; then
+		sparse_msg="no $OBJ/.config (make guest-ours)"
+		return 1
+	fi
+	if command -v ccache >/dev/null; then
+		kcc="ccache gcc"
+		export CCACHE_DIR=${CCACHE_DIR:-${CACHE:-$HOME/.cache/pvapic}/ccache}
+	fi
+	log=$(make --no-print-directory -C "$SRC_OURS" O="$OBJ" CC="$kcc" \
+		KBUILD_BUILD_USER=pvapic KBUILD_BUILD_HOST=pvapic \
+		C=2 CF=-D__CHECK_ENDIAN__ "${objs[@]}" 2>&1)
+	rc=$?
+	re="(^|/)($(printf '%s\n' "${files[@]}" | sed 's/[.]/[.]/g' | paste -sd '|')):[0-9]+(:[0-9]+)?: (warning|error)"
+	n=$(printf '%s\n' "$log" | grep -cE "$re")
+	sparse_msg="make exited $rc; $n sparse warnings or errors in our files"
+	if [ "$rc" -ne 0 ] || [ "$n" -ne 0 ]; then
+		sparse_msg+=$'\n'$(printf '%s\n' "$log" | grep -E "$re|Error|error:" | head -40)
+		return 1
+	fi
+	return 0
+}
+
+# The exceptions: parallel arrays of target glob and exact finding.
+exc_glob=() exc_msg=()
+if [ -f "$EXC" ]; then
+	while IFS= read -r l; do
+		case $l in '#'* | '') continue ;; esac
+		g=${l%% | *} rest=${l#* | }
+		exc_glob+=("$g") exc_msg+=("${rest%% | *}")
+	done <"$EXC"
+fi
+
+# checkpatch_one TARGET FILE [ARGS...]: the findings not in the exceptions,
+# in $cp_bad; returns 1 if there are any or checkpatch misbehaved.
+checkpatch_one() {
+	local target=$1 file=$2 out rc l msg i ok
+	shift 2
+	cp_bad=""
+	# Outside any git work tree: checkpatch checks a git-tracked *.patch as
+	# a source file.
+	out=$(cd / && GIT_DIR=/nonexistent perl "$SRC_UP/scripts/checkpatch.pl" \
+		--no-tree --strict --terse --show-types --no-summary "$@" "$file" 2>&1)
+	rc=$?
+	while IFS= read -r l; do
+		[ -n "$l" ] || continue
+		msg=${l#"$file":}
+		msg=$(printf '%s' "$msg" | sed -E 's/^[0-9]+: //')
+		if ! [[ $msg =~ ^(ERROR|WARNING|CHECK):[A-Z0-9_]+:\  ]]; then
+			cp_bad+="unexpected checkpatch output: $l"$'\n'
+			continue
+		fi
+		ok=1
+		for i in "${!exc_glob[@]}"; do
+			# shellcheck disable=SC2053 # the glob is meant to match
+			if [[ $target == ${exc_glob[$i]} ]] && [ "$msg" = "${exc_msg[$i]}" ]; then
+				ok=0
+				break
+			fi
+		done
+		[ $ok -eq 0 ] || cp_bad+="$l"$'\n'
+	done <<<"$out"
+	if [ "$rc" -ne 0 ] && [ -z "$out" ]; then
+		cp_bad="checkpatch exited $rc without findings"
+	fi
+	cp_bad=${cp_bad%$'\n'}
+	[ -z "$cp_bad" ]
+}
+
+# --- what there is to check -------------------------------------------------
+t0=$(date +%s%N)
+mapfile -t kfiles < <("$P/mkseries" --list-files)
+mk_out=$("$P/mkseries" --upstream "$SRC_UP" "$SERIES" 2>&1)
+mk_rc=$?
+patches=()
+if [ $mk_rc -eq 0 ]; then
+	for f in "$SERIES"/[0-9][0-9][0-9][0-9]-*.patch; do
+		[ -e "$f" ] && patches+=("$f")
+	done
+fi
+mapfile -t hooked_c < <(cat "${patches[@]}" /dev/null |
+	sed -n 's|^diff --git a/\(.*\.c\) b/.*|\1|p' | sort -u |
+	while read -r f; do [ -f "$SRC_UP/$f" ] && echo "$f"; done)
+cfiles=()
+for f in "${kfiles[@]}"; do
+	case $f in *.c | *.h) cfiles+=("$f") ;; esac
+done
+
+np=${#patches[@]}
+[ "$np" -gt 0 ] || np=1
+tap_plan $((1 + ${#kfiles[@]} + np + ${#cfiles[@]} + 4 + 1))
+
+tap_result $mk_rc "mkseries writes the series (${#patches[@]} patches)" "$mk_out"
+
+# --- checkpatch ---------------------------------------------------------------
+for f in "${kfiles[@]}"; do
+	checkpatch_one "$f" "$PVAPIC_TOP/$f" -f
+	tap_result $? "checkpatch --strict -f $f" "$cp_bad"
+done
+if [ ${#patches[@]} -eq 0 ]; then
+	tap_result 1 "checkpatch --strict over the series" "mkseries failed"
+fi
+for f in "${patches[@]}"; do
+	b=$(basename "$f")
+	checkpatch_one "${b#[0-9][0-9][0-9][0-9]-}" "$f"
+	tap_result $? "checkpatch --strict $b" "$cp_bad"
+done
+
+# --- kernel-doc -----------------------------------------------------------------
+for f in "${cfiles[@]}"; do
+	out=$(perl "$SRC_UP/scripts/kernel-doc" -none -Wall "$PVAPIC_TOP/$f" 2>&1)
+	rc=$?
+	[ $rc -eq 0 ] && [ -z "$out" ]
+	tap_result $? "kernel-doc -none -Wall $f" "$out"
+done
+
+# --- the series applies and is the build's tree ---------------------------------
+if [ $mk_rc -eq 0 ]; then
+	cs_out=$("$P/check-series" "$SERIES" 2>&1)
+else
+	cs_out="mkseries failed"
+fi
+printf '%s\n' "$cs_out" | grep -E '^# '
+# The diagnostics go with the first check that failed.
+diag=$(printf '%s\n' "$cs_out" | grep -vE '^(result |# )')
+for c in "apply:git am applies the series to the pristine 6.12 files" \
+	"content:the series gives exactly the build tree's files (pristine + patches/series + overlay)" \
+	"refs:at each patch, the Makefile/Kconfig glue and #includes name only files that exist" \
+	"docs:each new .rst is :orphan: or in a toctree"; do
+	if printf '%s\n' "$cs_out" | grep -qx "result ${c%%:*} ok"; then
+		tap_result 0 "${c#*:}"
+	else
+		tap_result 1 "${c#*:}" "${diag:-see above}"
+		diag=""
+	fi
+done
+
+# --- sparse ----------------------------------------------------------------------------
+if [ "${PVAPIC_NO_SPARSE:-0}" = 1 ]; then
+	tap_result 0 "sparse over our objects # SKIP PVAPIC_NO_SPARSE=1"
+else
+	sparse_check
+	tap_result $? "sparse over our objects: no warnings in our files" "$sparse_msg"
+fi
+echo "# static: $((($(date +%s%N) - t0) / 1000000)) ms"
+tap_done

@@ -39,7 +39,7 @@ HOST_FRAGS	:= $(TOP)/configs/common.config $(TOP)/configs/host.config
 OURS_FRAGS	:= $(GUEST_FRAGS) $(TOP)/configs/ours.config
 
 .PHONY: all help deps src overlay kernels guest-ours guest-upstream \
-	host-upstream host-ours run check bench-sim fuzz harness patches selftests clean distclean
+	host-upstream host-ours run check bench bench-sim fuzz harness patches selftests clean distclean
 
 all: kernels
 
@@ -47,6 +47,7 @@ help:
 	@echo "make run         boot our guest on the rig (APIC IDs 0,1,0x105,0x1ff)"
 	@echo "make check       run every test; last line 'N passed, N failed'"
 	@echo "make kernels     build guest-ours, guest-upstream, host-upstream, host-ours"
+	@echo "make bench       rig benchmark: upstream vs ours on vs ours off -> BENCHMARKS.md"
 	@echo "make bench-sim   packer benchmark in the userspace harness"
 	@echo "make fuzz        libFuzzer run of the packer vs the host model (FUZZ_TIME=60 s or FUZZ_RUNS=N)"
 	@echo "make patches     the guest series as git am-able mails in build/patches"
@@ -149,7 +150,8 @@ kernels:
 
 # The pvapic kselftests, built in our tree (the rig runs them in the guest).
 selftests: overlay
-	@$(MAKE) --no-print-directory -C $(SRC_OURS)/tools/testing/selftests/pvapic
+	@$(MAKE) --no-print-directory -C $(SRC_OURS)/tools/testing/selftests/pvapic \
+		OUTPUT=$(SRC_OURS)/tools/testing/selftests/pvapic
 
 
 harness:
@@ -174,6 +176,9 @@ run: kernels
 
 check: kernels selftests
 	@$(TOP)/tools/pvapic/pvapic-check
+
+bench: kernels
+	@$(TOP)/tools/pvapic/pvapic-bench
 
 clean:
 	rm -rf $(OBJ)

@@ -24,7 +24,7 @@ host_hc() { printf '%s\n' "$1" | sed -n 's/^host: exits=[0-9]* hypercalls=\([0-9
 
 # The pvapic kselftests are counted one by one from their KTAP lines.
 NKSFT=$(grep -c '^TEST_F(' "$ST"/ipi_sysfs.c "$ST"/ipi_trace.c | awk -F: '{s+=$2} END {print s}')
-tap_plan $((14 + NKSFT))
+tap_plan $((14 + NKSFT + 4))
 
 # No probe either (pvapic_ipi_width=128), so the host should count nothing.
 run off --append pvapic_ipi_width=128
@@ -68,4 +68,18 @@ fl=$(get flips "$out")
 tap_result $? "the switch was flipped during the storm ($fl times)"
 expect_eq 1 "$(get enabled-after "$out")" "the switch reads 1 again afterwards"
 printf '%s\n' "$out" | grep -E '^(flip-storm|flips|host|hypercalls|cal_delta):' | sed 's/^/# /'
+
+# Fault injection: every 7th hypercall fails (N) or delivers short (Y).
+for mode in N Y; do
+	line=$(get fault-$mode "$out")
+	[[ $line =~ rc=([0-9]+)\ injected=([0-9]+)\ errors=([0-9]+)\ short=([0-9]+)\ fallback_ipis=([0-9]+) ]]
+	frc=${BASH_REMATCH[1]:-x} inj=${BASH_REMATCH[2]:-0} ne=${BASH_REMATCH[3]:-x} ns=${BASH_REMATCH[4]:-x} fb=${BASH_REMATCH[5]:-0}
+	if [ $mode = N ]; then what=failed want_e=$inj want_s=0; else what=short want_e=0 want_s=$inj; fi
+	[ "$frc" = 0 ] && [ "$inj" -gt 0 ]
+	tap_result $? "fault injection ($what): the storm loses nothing with $inj injected faults" "$line" \
+		"$(get fault-$mode-storm "$out")"
+	[ "$ne" = "$want_e" ] && [ "$ns" = "$want_s" ] && [ "$fb" -ge "$inj" ]
+	tap_result $? "fault injection ($what): counters match ($ne errors, $ns short, $fb native IPIs for $inj faults)"
+	printf '# fault-%s: %s\n# %s\n' $mode "$line" "$(get fault-$mode-storm "$out")"
+done
 tap_done

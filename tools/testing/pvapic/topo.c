@@ -326,6 +326,10 @@ static void emit_ours(void *arg, const struct pvipi_window *win)
 	else
 		ret = host_send_ipi192(ctx->h, win->bits, win->base,
 				       HOST_APIC_DM_FIXED | 0xfd);
+	/* every bit must name a vCPU: the host skips IDs it does not know */
+	if (ret != (long)win->nr_targets)
+		fail(r, &r->windows_ok, "host delivered != nr_targets",
+		     (unsigned long)ret, win->nr_targets);
 	r->returned += ret;
 }
 

@@ -7,6 +7,12 @@
 
 #include <linux/types.h>
 
+struct attribute_group;
+
+#ifdef CONFIG_PVAPIC
+int pvapic_sysfs_add_group(const struct attribute_group *grp);
+#endif
+
 #ifdef CONFIG_PVAPIC_PVIPI
 bool pvapic_pvipi_init(void);
 #else

@@ -11,6 +11,8 @@
 #include <linux/kstrtox.h>
 #include <linux/sysfs.h>
 
+#include <asm/pvapic.h>
+
 #include "internal.h"
 
 static struct kobject *pvapic_kobj;

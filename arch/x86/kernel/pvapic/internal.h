@@ -5,9 +5,6 @@
 #ifndef _X86_KERNEL_PVAPIC_INTERNAL_H
 #define _X86_KERNEL_PVAPIC_INTERNAL_H
 
-struct attribute_group;
-
-int pvapic_sysfs_add_group(const struct attribute_group *grp);
 int pvapic_parse_uint(const char *buf, unsigned int *val);
 
 #endif /* _X86_KERNEL_PVAPIC_INTERNAL_H */

@@ -1,0 +1,88 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Runs inside a pvapic guest (with --disk) for tests/extdest.sh: prints the
+# facts about the composer as "key: value" lines, runs the irq_affinity
+# kselftest, then disk I/O while the CPUs other than 0 go offline and
+# online, checking every block read back.
+st=${PVAPIC_SELFTESTS:?PVAPIC_SELFTESTS not set}
+ir=/sys/kernel/pvapic/irq
+
+echo "online: $(cat /sys/devices/system/cpu/online)"
+for f in active ext_dest_id apic_id_limit reachable; do
+	echo "irq-$f: $(cat $ir/$f 2>&1)"
+done
+for d in /sys/kernel/debug/kunit/pvapic_extdest; do
+	[ -d "$d" ] && grep -E '^    (not )?ok ' "$d/results" | sed 's/^    /kunit: /'
+done
+# Every interrupt's effective CPUs, one line each.
+for d in /proc/irq/[0-9]*; do
+	e=$(cat "$d/effective_affinity_list" 2>/dev/null)
+	[ -n "$e" ] && echo "effective: ${d##*/} $e"
+done
+
+# The disk's first queue interrupt and the root's 9p interrupt (not managed).
+blk=$(awk '/virtio[0-9]+-req/ {sub(":", "", $1); print $1; exit}' /proc/interrupts)
+p9=$(awk '/virtio[0-9]+-requests/ {sub(":", "", $1); print $1; exit}' /proc/interrupts)
+echo "blk-irq: $blk"
+echo "9p-irq: $p9"
+grep -E 'virtio' /proc/interrupts | sed 's/^/interrupts: /'
+
+# echo 1 > /proc/irq/N/smp_affinity_list for the 9p interrupt.
+if [ -n "$p9" ]; then
+	before=$(cat /proc/irq/$p9/smp_affinity_list)
+	err=$( { echo 1 > /proc/irq/$p9/smp_affinity_list; } 2>&1 )
+	echo "pin-cpu1-rc: $? ${err##*: }"
+	echo "pin-cpu1-after: $(cat /proc/irq/$p9/smp_affinity_list) (before: $before)"
+	echo "pin-cpu1-effective: $(cat /proc/irq/$p9/effective_affinity_list)"
+	# Reading files goes through 9p: count that interrupt per CPU.
+	c0=$(grep "^ *$p9:" /proc/interrupts)
+	find /usr/share/doc -type f 2>/dev/null | head -300 | xargs cat > /dev/null 2>&1
+	c1=$(grep "^ *$p9:" /proc/interrupts)
+	echo "9p-before: $c0"
+	echo "9p-after: $c1"
+fi
+
+echo "=== selftest irq_affinity"
+"$st/irq_affinity" 2>&1
+echo "selftest-rc: irq_affinity $?"
+
+# Disk I/O on CPU 1 (its queue's interrupt), then under CPU hotplug.
+if [ -b /dev/vda ]; then
+	dd if=/dev/urandom of=/tmp/pattern bs=1M count=16 2>/dev/null
+	want=$(md5sum < /tmp/pattern)
+	dd if=/tmp/pattern of=/dev/vda bs=1M oflag=direct 2>/dev/null
+	b0=$(grep -E 'virtio[0-9]+-req' /proc/interrupts | tr '\n' '|')
+	got=$(taskset -c 1 dd if=/dev/vda bs=1M count=16 iflag=direct 2>/dev/null | md5sum)
+	b1=$(grep -E 'virtio[0-9]+-req' /proc/interrupts | tr '\n' '|')
+	echo "disk-read-cpu1: $([ "$got" = "$want" ] && echo same || echo DIFFERENT)"
+	echo "blk-before: $b0"
+	echo "blk-after: $b1"
+
+	reads=0 bad=0 flips=0
+	(
+		for i in $(seq 12); do
+			for c in /sys/devices/system/cpu/cpu[1-9]*/online; do
+				echo 0 > "$c" 2>/dev/null && echo flip
+			done
+			sleep 0.2
+			for c in /sys/devices/system/cpu/cpu[1-9]*/online; do
+				echo 1 > "$c" 2>/dev/null
+			done
+			sleep 0.2
+		done
+	) > /tmp/flips &
+	hp=$!
+	while kill -0 $hp 2>/dev/null; do
+		got=$(dd if=/dev/vda bs=1M count=16 iflag=direct 2>/dev/null | md5sum)
+		reads=$((reads + 1))
+		[ "$got" = "$want" ] || bad=$((bad + 1))
+	done
+	wait $hp
+	echo "hotplug-reads: $reads"
+	echo "hotplug-bad-reads: $bad"
+	echo "hotplug-offlines: $(grep -c flip /tmp/flips)"
+	echo "online-after: $(cat /sys/devices/system/cpu/online)"
+fi
+echo "dmesg-warnings: $(dmesg | grep -c -E 'WARNING:|BUG:|timed out|I/O error|Failed to redirect')"
+dmesg | grep -E 'pvapic-ir|WARNING:|BUG:|timed out|I/O error|Failed to redirect' | sed 's/^/dmesg: /'
+exit 0

@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * External interrupt affinity under the pvapic extended destination ID
+ * composer: every interrupt's effective affinity, and the affinity of every
+ * interrupt that is not managed, stay within /sys/kernel/pvapic/irq/reachable.
+ * For MSI-X interrupts (which move at once; IOAPIC ones move at their next
+ * interrupt) a request with no reachable online CPU fails with EINVAL and
+ * changes nothing, a mixed one is limited to its reachable part, and empty
+ * and offline-only requests fall back to a default that is reachable too.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../kselftest_harness.h"
+#include "workload.h"
+
+#define IRQ_DIR		"/sys/kernel/pvapic/irq"
+#define MAX_CPUS	1024
+
+struct cpus {
+	unsigned char on[MAX_CPUS];
+};
+
+/* Parse a CPU list ("0-2,5"); false on a malformed list. */
+static bool parse_list(const char *s, struct cpus *c)
+{
+	char *end;
+	long a, b;
+
+	memset(c, 0, sizeof(*c));
+	while (*s && *s != '\n') {
+		a = strtol(s, &end, 10);
+		if (end == s || a < 0 || a >= MAX_CPUS)
+			return false;
+		b = a;
+		if (*end == '-') {
+			s = end + 1;
+			b = strtol(s, &end, 10);
+			if (end == s || b < a || b >= MAX_CPUS)
+				return false;
+		}
+		while (a <= b)
+			c->on[a++] = 1;
+		s = end;
+		if (*s == ',')
+			s++;
+	}
+	return true;
+}
+
+static bool read_list(const char *path, struct cpus *c)
+{
+	char buf[4096];
+
+	return read_str(path, buf, sizeof(buf)) >= 0 && parse_list(buf, c);
+}
+
+static bool subset(const struct cpus *a, const struct cpus *b)
+{
+	int i;
+
+	for (i = 0; i < MAX_CPUS; i++)
+		if (a->on[i] && !b->on[i])
+			return false;
+	return true;
+}
+
+static bool empty(const struct cpus *a)
+{
+	int i;
+
+	for (i = 0; i < MAX_CPUS; i++)
+		if (a->on[i])
+			return false;
+	return true;
+}
+
+static void to_list(const struct cpus *c, char *buf, int len)
+{
+	int i, n = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < MAX_CPUS && n < len - 8; i++)
+		if (c->on[i])
+			n += snprintf(buf + n, len - n, "%s%d", n ? "," : "", i);
+}
+
+/* The numbered directories of /proc/irq. */
+static int irqs(int *out, int max)
+{
+	DIR *d = opendir("/proc/irq");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -errno;
+	while ((e = readdir(d)) && n < max)
+		if (e->d_name[0] >= '0' && e->d_name[0] <= '9')
+			out[n++] = atoi(e->d_name);
+	closedir(d);
+	return n;
+}
+
+static bool irq_file(int irq, const char *name, struct cpus *c)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/proc/irq/%d/%s", irq, name);
+	return read_list(path, c);
+}
+
+/* A request that pvapic limits or refuses; managed IRQs refuse with EIO. */
+static int set_affinity(int irq, const char *list)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/proc/irq/%d/smp_affinity_list", irq);
+	return write_raw(path, list, strlen(list));
+}
+
+FIXTURE(irq) {
+	struct cpus reach, online, unreach_online, offline;
+	int irq[512], nr;
+	int msix[512], nr_msix;
+};
+
+/* MSI-X interrupts: their /proc/interrupts line names a PCI-MSIX chip. */
+static int msix_irqs(int *out, int max)
+{
+	FILE *f = fopen("/proc/interrupts", "r");
+	char line[1024];
+	int n = 0, irq;
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f) && n < max)
+		if (sscanf(line, " %d:", &irq) == 1 && strstr(line, "PCI-MSIX"))
+			out[n++] = irq;
+	fclose(f);
+	return n;
+}
+
+FIXTURE_SETUP(irq)
+{
+	unsigned long long active;
+	int i;
+
+	if (read_ull(IRQ_DIR "/active", &active) || !active)
+		SKIP(return, "the pvapic composer is not active (%s/active)", IRQ_DIR);
+	ASSERT_TRUE(read_list(IRQ_DIR "/reachable", &self->reach));
+	ASSERT_TRUE(read_list("/sys/devices/system/cpu/online", &self->online));
+	ASSERT_FALSE(empty(&self->reach));
+	for (i = 0; i < MAX_CPUS; i++)
+		self->unreach_online.on[i] = self->online.on[i] && !self->reach.on[i];
+	ASSERT_TRUE(read_list("/sys/devices/system/cpu/possible", &self->offline));
+	for (i = 0; i < MAX_CPUS; i++)
+		self->offline.on[i] &= !self->online.on[i];
+	self->nr = irqs(self->irq, 512);
+	ASSERT_GT(self->nr, 0);
+	self->nr_msix = msix_irqs(self->msix, 512);
+	ASSERT_GT(self->nr_msix, 0) TH_LOG("no MSI-X interrupt in /proc/interrupts");
+}
+
+FIXTURE_TEARDOWN(irq)
+{
+}
+
+TEST_F(irq, within_reachable)
+{
+	int i, checked = 0, managed = 0;
+	struct cpus aff, eff;
+	char list[4096];
+
+	for (i = 0; i < self->nr; i++) {
+		if (!irq_file(self->irq[i], "smp_affinity_list", &aff))
+			continue;
+		if (irq_file(self->irq[i], "effective_affinity_list", &eff) &&
+		    !empty(&eff)) {
+			EXPECT_TRUE(subset(&eff, &self->reach))
+				TH_LOG("irq %d: effective affinity beyond the reachable set",
+				       self->irq[i]);
+			checked++;
+		}
+		/*
+		 * Managed interrupts keep their spread (it is what the queues
+		 * follow) and refuse affinity writes; all others must be
+		 * within the reachable set. Rewriting the current value
+		 * tells them apart without changing anything.
+		 */
+		to_list(&aff, list, sizeof(list));
+		if (!list[0] || set_affinity(self->irq[i], list)) {
+			managed++;
+			continue;
+		}
+		EXPECT_TRUE(subset(&aff, &self->reach))
+			TH_LOG("irq %d: affinity %s beyond the reachable set",
+			       self->irq[i], list);
+	}
+	TH_LOG("%d effective affinities checked, %d managed or fixed", checked,
+	       managed);
+	EXPECT_GT(checked, 0);
+}
+
+/* MSI-X interrupts whose affinity can be set (not managed). */
+static int settable(const int *msix, int nr_msix, int *out)
+{
+	char list[4096];
+	struct cpus aff;
+	int i, n = 0;
+
+	for (i = 0; i < nr_msix; i++) {
+		if (!irq_file(msix[i], "smp_affinity_list", &aff))
+			continue;
+		to_list(&aff, list, sizeof(list));
+		if (!list[0] || set_affinity(msix[i], list))
+			continue;
+		out[n++] = msix[i];
+	}
+	return n;
+}
+
+TEST_F(irq, unreachable_refused)
+{
+	struct cpus before, after, eff_before, eff_after;
+	int ok[512], n, i;
+	char list[4096];
+
+	if (empty(&self->unreach_online))
+		SKIP(return, "every online CPU is reachable");
+	n = settable(self->msix, self->nr_msix, ok);
+	ASSERT_GT(n, 0) TH_LOG("no interrupt accepts an affinity");
+	to_list(&self->unreach_online, list, sizeof(list));
+	for (i = 0; i < n; i++) {
+		ASSERT_TRUE(irq_file(ok[i], "smp_affinity_list", &before));
+		irq_file(ok[i], "effective_affinity_list", &eff_before);
+		EXPECT_EQ(-EINVAL, set_affinity(ok[i], list))
+			TH_LOG("irq %d accepted unreachable CPUs %s", ok[i], list);
+		ASSERT_TRUE(irq_file(ok[i], "smp_affinity_list", &after));
+		EXPECT_EQ(0, memcmp(&before, &after, sizeof(after)))
+			TH_LOG("irq %d: affinity changed by a refused request", ok[i]);
+		irq_file(ok[i], "effective_affinity_list", &eff_after);
+		EXPECT_EQ(0, memcmp(&eff_before, &eff_after, sizeof(eff_after)));
+	}
+	TH_LOG("%d interrupts refused %s", n, list);
+}
+
+TEST_F(irq, mixed_limited)
+{
+	struct cpus want, aff, eff;
+	int ok[512], n, i, j;
+	char list[4096];
+
+	n = settable(self->msix, self->nr_msix, ok);
+	ASSERT_GT(n, 0);
+	to_list(&self->online, list, sizeof(list));
+	for (j = 0; j < MAX_CPUS; j++)
+		want.on[j] = self->online.on[j] && self->reach.on[j];
+	for (i = 0; i < n; i++) {
+		EXPECT_EQ(0, set_affinity(ok[i], list)) TH_LOG("irq %d <- %s", ok[i], list);
+		ASSERT_TRUE(irq_file(ok[i], "smp_affinity_list", &aff));
+		EXPECT_EQ(0, memcmp(&want, &aff, sizeof(aff)))
+			TH_LOG("irq %d: affinity is not the reachable part of %s", ok[i], list);
+		if (irq_file(ok[i], "effective_affinity_list", &eff))
+			EXPECT_TRUE(subset(&eff, &self->reach));
+	}
+}
+
+/* Upstream falls back to the default affinity; it must be reachable. */
+TEST_F(irq, empty_and_offline_only)
+{
+	char req[2][16] = { "\n", "" };
+	struct cpus aff, eff;
+	int ok[512], n, i, r;
+
+	n = settable(self->msix, self->nr_msix, ok);
+	ASSERT_GT(n, 0);
+	for (i = MAX_CPUS - 1; i >= 0 && !req[1][0]; i--)
+		if (self->offline.on[i])
+			snprintf(req[1], sizeof(req[1]), "%d", i);
+	for (r = 0; r < 2; r++) {
+		if (!req[r][0]) {
+			TH_LOG("no possible CPU is offline: offline-only not tried");
+			continue;
+		}
+		for (i = 0; i < n; i++) {
+			int ret = set_affinity(ok[i], req[r]);
+
+			EXPECT_TRUE(ret == 0 || ret == -EINVAL)
+				TH_LOG("irq %d: %d for request %d", ok[i], ret, r);
+			ASSERT_TRUE(irq_file(ok[i], "smp_affinity_list", &aff));
+			EXPECT_TRUE(subset(&aff, &self->reach));
+			EXPECT_FALSE(empty(&aff));
+			if (irq_file(ok[i], "effective_affinity_list", &eff))
+				EXPECT_TRUE(subset(&eff, &self->reach));
+		}
+	}
+}
+
+TEST_HARNESS_MAIN

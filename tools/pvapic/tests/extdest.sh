@@ -25,7 +25,7 @@ count() { awk -v c="$1" '{print $(c + 2)}' <<<"$2"; }
 
 NKSFT=$(grep -c '^TEST_F(' "$ST/irq_affinity.c")
 NKUNIT=5
-tap_plan $((2 * (9 + NKSFT + 1) + 4 + 3 + 2))
+tap_plan $((2 * (9 + NKSFT + 1) + 4 + 3 + 3))
 
 for ext in off on; do
 	run $ext
@@ -86,10 +86,19 @@ for ext in off on; do
 	printf '%s\n' "$out" | grep -E '^(interrupts|9p-|blk-|hotplug|dmesg):' | sed 's/^/# /'
 done
 
-# pvapic_extdest=off gives upstream's behaviour back.
-vm --apic-ids 0,0x105,0x1ff --ext-dest-id off --append pvapic_extdest=off -- \
-	cat /sys/devices/system/cpu/online /sys/kernel/pvapic/irq/active
+# pvapic_extdest=off gives upstream's behaviour back; in the same boot,
+# unknown values of the other parameters leave their defaults, with a
+# warning naming the parameter.
+vm --apic-ids 0,0x105,0x1ff --ext-dest-id off \
+	--append "pvapic_extdest=off pvapic_ipi=bogus pvapic_ipi_width=77" -- \
+	sh -c 'cat /sys/devices/system/cpu/online /sys/kernel/pvapic/irq/active \
+		/sys/kernel/pvapic/ipi/enabled /sys/kernel/pvapic/ipi/width
+		dmesg | grep -c -E "pvapic_ipi=bogus: expected on or off; keeping on|pvapic_ipi_width=77: expected 128 or 192"'
 tap_result $rc "pvapic_extdest=off: the rig ran the guest" "$err"
 expect_eq "0
-0" "$out" "pvapic_extdest=off: only CPU 0 online, as upstream; the composer inactive"
+0" "$(printf '%s\n' "$out" | head -2)" "pvapic_extdest=off: only CPU 0 online, as upstream; the composer inactive"
+expect_eq "1
+128
+2" "$(printf '%s\n' "$out" | tail -3)" \
+	"pvapic_ipi=bogus, pvapic_ipi_width=77: PV path on, width 128, one warning each"
 tap_done

@@ -99,12 +99,24 @@ struct masks {
 	cpumask_var_t req, reach, online, dst;
 };
 
+static void set(struct cpumask *m, const char *list)
+{
+	cpumask_clear(m);
+	WARN_ON(cpulist_parse(list, m));
+}
+
+/*
+ * The masks of a case, starting as reachable 0-1 and online 0-3: CPUs 2
+ * and 3 have APIC IDs above the limit.
+ */
 static void masks_init(struct kunit *test, struct masks *m)
 {
 	KUNIT_ASSERT_TRUE(test, zalloc_cpumask_var(&m->req, GFP_KERNEL));
 	KUNIT_ASSERT_TRUE(test, zalloc_cpumask_var(&m->reach, GFP_KERNEL));
 	KUNIT_ASSERT_TRUE(test, zalloc_cpumask_var(&m->online, GFP_KERNEL));
 	KUNIT_ASSERT_TRUE(test, zalloc_cpumask_var(&m->dst, GFP_KERNEL));
+	set(m->reach, "0-1");
+	set(m->online, "0-3");
 }
 
 static void masks_free(struct masks *m)
@@ -115,13 +127,6 @@ static void masks_free(struct masks *m)
 	free_cpumask_var(m->dst);
 }
 
-static void set(struct cpumask *m, const char *list)
-{
-	cpumask_clear(m);
-	WARN_ON(cpulist_parse(list, m));
-}
-
-/* Reachable: 0-1; online: 0-3 (CPUs 2 and 3 have APIC IDs above the limit). */
 static void affinity_limits(struct kunit *test)
 {
 	struct masks m;
@@ -129,8 +134,6 @@ static void affinity_limits(struct kunit *test)
 	if (nr_cpu_ids < 4)
 		kunit_skip(test, "needs nr_cpu_ids >= 4, have %u", nr_cpu_ids);
 	masks_init(test, &m);
-	set(m.reach, "0-1");
-	set(m.online, "0-3");
 
 	set(m.req, "2-3");	/* unreachable only */
 	KUNIT_EXPECT_FALSE(test, pvapic_ir_limit_mask(m.dst, m.req, m.reach, m.online));
@@ -158,8 +161,6 @@ static void offline_refusal(struct kunit *test)
 	if (nr_cpu_ids < 4)
 		kunit_skip(test, "needs nr_cpu_ids >= 4, have %u", nr_cpu_ids);
 	masks_init(test, &m);
-	set(m.reach, "0-1");
-	set(m.online, "0-3");
 	KUNIT_EXPECT_TRUE(test, pvapic_ir_may_offline(1, m.reach, m.online));
 	KUNIT_EXPECT_TRUE(test, pvapic_ir_may_offline(3, m.reach, m.online));
 	set(m.online, "1-3");	/* CPU 1 is the last reachable online CPU */

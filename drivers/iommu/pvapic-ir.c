@@ -189,6 +189,11 @@ bool pvapic_ir_managed_may_offline(unsigned int cpu,
 	return !others_online;
 }
 
+static u32 pvapic_ir_apicid(unsigned int cpu)
+{
+	return per_cpu(x86_cpu_to_apicid, cpu);
+}
+
 static void pvapic_ir_compose_msi_msg(struct irq_data *irqd,
 				      struct msi_msg *msg)
 {
@@ -212,8 +217,8 @@ static void pvapic_ir_compose_msi_msg(struct irq_data *irqd,
 	cpu = cpumask_first_and(&pvapic_reachable, cpu_online_mask);
 	if (cpu >= nr_cpu_ids)
 		cpu = cpumask_first(&pvapic_reachable);
-	pvapic_ir_compose(per_cpu(x86_cpu_to_apicid, cpu), cfg->vector,
-			  pvapic_ir_ext, msg);
+	pvapic_ir_compose(pvapic_ir_apicid(cpu), cfg->vector, pvapic_ir_ext,
+			  msg);
 }
 
 static int pvapic_ir_set_affinity(struct irq_data *irqd,
@@ -422,11 +427,6 @@ static const struct msi_parent_ops pvapic_ir_msi_parent_ops = {
 static struct irq_domain * __init pvapic_ir_pci_msi_domain(void)
 {
 	return pvapic_ir_domain;
-}
-
-static u32 pvapic_ir_apicid(unsigned int cpu)
-{
-	return per_cpu(x86_cpu_to_apicid, cpu);
 }
 
 static void pvapic_ir_note_cpu(unsigned int cpu)

@@ -20,7 +20,6 @@ run() {
 	vm --cpus 4 --host-stats --timeout 1800 --log "$LOGDIR/control-$mode.log" "$@" -- \
 		env PVAPIC_GUEST_OBJ="$OBJ" PVAPIC_SELFTESTS="$ST" "$G/control.sh" "$mode" $N
 }
-host_hc() { printf '%s\n' "$1" | sed -n 's/^host: exits=[0-9]* hypercalls=\([0-9]*\)$/\1/p'; }
 
 # The pvapic kselftests are counted one by one from their KTAP lines.
 NKSFT=$(grep -c '^TEST_F(' "$ST"/ipi_sysfs.c "$ST"/ipi_trace.c | awk -F: '{s+=$2} END {print s}')
@@ -41,21 +40,8 @@ hc=$(get hypercalls "$out") hh=$(host_hc "$out")
 [ -n "$hc" ] && [ "$hc" -ge $N ] && [ -n "$hh" ] && [ "$hh" -ge "$hc" ]
 tap_result $? "switch on: $N multicasts made $hc hypercalls, the host counted $hh"
 
-# kselftest_harness prints "ok N name" / "not ok N name" per test.
-ksft=$(printf '%s\n' "$out" | sed -n '/^=== selftest ipi_/,/^selftest-rc: ipi_trace/p' |
-	grep -E '^(not )?ok [0-9]+ ')
-while read -r line; do
-	[ -n "$line" ] || continue
-	case $line in
-	ok*SKIP*|ok*skip*) tap_result 1 "kselftest: $line (skipped: counted as a failure here)" ;;
-	ok*) tap_result 0 "kselftest: ${line#ok }" ;;
-	*) tap_result 1 "kselftest: ${line#not ok }" ;;
-	esac
-done <<<"$ksft"
-got=$(printf '%s\n' "$ksft" | grep -c .)
-[ "$got" -eq "$NKSFT" ]
-tap_result $? "kselftest: all $NKSFT tests reported ($got)" \
-	"$(printf '%s\n' "$out" | sed -n '/^=== selftest ipi_/,/^selftest-rc: ipi_trace/p' | tail -30)"
+ksft_results kselftest \
+	"$(printf '%s\n' "$out" | sed -n '/^=== selftest ipi_/,/^selftest-rc: ipi_trace/p')" "$NKSFT"
 tools=$(printf '%s\n' "$out" | sed -n '/^=== selftest trace_tools.sh/,/^selftest-rc: trace_tools.sh/p')
 expect_match 'ok 1 perf prints pvapic events' "$tools" "kselftest trace_tools.sh: perf prints the pvapic events"
 expect_match 'ok 2 trace-cmd prints pvapic events' "$tools" "kselftest trace_tools.sh: trace-cmd prints the pvapic events"

@@ -45,7 +45,7 @@ check_topology() {
 	mc=$(get pvipi-multicasts "$out")
 	hc=$(get pvipi-hypercalls "$out")
 	tg=$(get pvipi-targets "$out")
-	hh=$(printf '%s\n' "$out" | sed -n 's/^host: exits=[0-9]* hypercalls=\([0-9]*\)$/\1/p')
+	hh=$(host_hc "$out")
 	[ -n "$hc" ] && [ -n "$hh" ] && [ "$hc" -gt 0 ] && [ "$hh" -ge "$hc" ]
 	tap_result $? "$name: the host counts the guest's PV IPI hypercalls ($hc <= $hh)"
 	[ -n "$tg" ] && [ -n "$mc" ] && [ "$tg" -gt "$hc" ] && [ "$hc" -le $((mc * maxwin)) ]

@@ -54,3 +54,31 @@ vm() {
 
 # get KEY TEXT: the value of the first "KEY: value" line of TEXT.
 get() { printf '%s\n' "$2" | sed -n "s/^$1: //p" | head -1; }
+
+# host_hc TEXT: the host's hypercall count from pvapic-vm --host-stats.
+host_hc() { printf '%s\n' "$1" | sed -n 's/^host: exits=[0-9]* hypercalls=\([0-9]*\)$/\1/p'; }
+
+# ksft_results PREFIX TEXT NWANT [SKIP-OK-REGEX]: one TAP result per
+# kselftest_harness result line ("ok N name" / "not ok N name") of TEXT,
+# then one that all NWANT tests reported. A skip counts as a failure
+# unless its line matches SKIP-OK-REGEX.
+ksft_results() {
+	local prefix=$1 text=$2 want=$3 skip_ok=${4:-} line got=0
+	while read -r line; do
+		case $line in
+		"ok "*[Ss][Kk][Ii][Pp]*)
+			if [ -n "$skip_ok" ] && [[ $line =~ $skip_ok ]]; then
+				tap_result 0 "$prefix: $line (an expected skip)"
+			else
+				tap_result 1 "$prefix: $line (skipped: counted as a failure)"
+			fi ;;
+		"ok "*) tap_result 0 "$prefix: ${line#ok }" ;;
+		*) tap_result 1 "$prefix: ${line#not ok }" \
+			"$(printf '%s\n' "$text" | grep '^#' | tail -15)" ;;
+		esac
+		got=$((got + 1))
+	done < <(printf '%s\n' "$text" | grep -E '^(not )?ok [0-9]+ ')
+	[ "$got" -eq "$want" ]
+	tap_result $? "$prefix: all $want tests reported ($got)" \
+		"$(printf '%s\n' "$text" | tail -10)"
+}

@@ -35,7 +35,7 @@ for host in ours upstream; do
 	expect_match '^storm: test_pvapic_storm: PASS: .* lost=0 duplicates=0 timeouts=0$' "$out" \
 		"host $host: storm reports no loss"
 	expect_match '^pvipi-fallback_ipis: 0$' "$out" "host $host: no fallback (no failed or short hypercall)"
-	hh=$(printf '%s\n' "$out" | sed -n 's/^host: exits=[0-9]* hypercalls=\([0-9]*\)$/\1/p')
+	hh=$(host_hc "$out")
 	eval "hh_$host=\${hh:-0}"
 	printf '%s\n' "$out" | grep -E '^(width|hypercalls|cal_delta|storm|host):' | sed 's/^/# /'
 done

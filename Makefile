@@ -18,6 +18,12 @@ SRC_UP		:= $(BUILD)/src/upstream
 SRC_OURS	:= $(BUILD)/src/ours
 SRC_HOST	:= $(BUILD)/src/host
 OBJ		:= $(BUILD)/obj
+# The two host kernels are built in a directory directly under their source
+# trees (kbuild then uses the relative srctree '..'), so their compiler
+# command lines are identical and host-ours reuses host-upstream's ccache
+# objects for every file the host series leaves alone. $(OBJ)/host-* are
+# symlinks to them.
+HOST_OBJDIR	:= obj-host
 
 # Overlay: our files at their kernel paths, copied over the patched tree.
 OVERLAY_DIRS	:= arch drivers include lib tools Documentation
@@ -72,8 +78,10 @@ $(SRC_UP)/.pvapic-extracted: | deps
 # changes; unchanged files keep their times, so kbuild rebuilds only what
 # the patches touch. $(1): tree, $(2): patch directory (with a series file)
 define patched_tree
+	if [ -d $(1)/$(HOST_OBJDIR) ]; then rm -rf $(1).keep; mv $(1)/$(HOST_OBJDIR) $(1).keep; fi
 	rm -rf $(1)
-	cp -a $(SRC_UP) $(1)
+	rsync -a --exclude=/$(HOST_OBJDIR)/ $(SRC_UP)/ $(1)/
+	if [ -d $(1).keep ]; then mv $(1).keep $(1)/$(HOST_OBJDIR); fi
 	rm -f $(1)/.pvapic-extracted
 	@set -e; grep -v -E '^[[:space:]]*(#|$$)' $(2)/series | \
 	while read -r p; do \
@@ -117,10 +125,19 @@ $(OBJ)/guest-ours/.config: $(OURS_FRAGS) $(SRC_OURS)/.pvapic-patched | overlay
 $(OBJ)/guest-upstream/.config: $(GUEST_FRAGS) $(SRC_UP)/.pvapic-extracted
 	$(call kconfig,$(@D),$(SRC_UP),$(GUEST_FRAGS))
 
+# $(1): link in $(OBJ), $(2): source tree
+define host_objdir
+	mkdir -p $(2)/$(HOST_OBJDIR) $(OBJ)
+	if [ ! -L $(1) ]; then rm -rf $(1); fi
+	ln -sfn $(2)/$(HOST_OBJDIR) $(1)
+endef
+
 $(OBJ)/host-upstream/.config: $(HOST_FRAGS) $(SRC_UP)/.pvapic-extracted
+	$(call host_objdir,$(@D),$(SRC_UP))
 	$(call kconfig,$(@D),$(SRC_UP),$(HOST_FRAGS))
 
 $(OBJ)/host-ours/.config: $(HOST_FRAGS) $(SRC_HOST)/.pvapic-patched
+	$(call host_objdir,$(@D),$(SRC_HOST))
 	$(call kconfig,$(@D),$(SRC_HOST),$(HOST_FRAGS))
 
 guest-ours: overlay $(OBJ)/guest-ours/.config
@@ -181,7 +198,7 @@ bench: kernels
 	@$(TOP)/tools/pvapic/pvapic-bench
 
 clean:
-	rm -rf $(OBJ)
+	rm -rf $(OBJ) $(SRC_UP)/$(HOST_OBJDIR) $(SRC_HOST)/$(HOST_OBJDIR)
 	-@$(MAKE) --no-print-directory -C $(TOP)/tools/testing/pvapic clean
 
 distclean: clean

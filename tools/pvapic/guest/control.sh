@@ -17,8 +17,6 @@ if [ "$mode" = off ]; then
 fi
 echo "enabled: $(cat $sw)"
 "$G/multicast.sh" "$n"
-# All the driver's hypercalls since boot (before the switch went off, too).
-echo "hypercalls-total: $(sed -n 's/^hypercalls: //p' /sys/kernel/debug/pvapic/pvipi)"
 [ "$mode" = off ] && exit 0
 
 cd "$st" || exit 1

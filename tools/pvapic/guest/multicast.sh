@@ -15,6 +15,7 @@ insmod "$obj/lib/test_pvapic_storm.ko" multicast="$n"; echo "multicast-rc: $?"
 rmmod test_pvapic_storm 2>/dev/null
 h1=$(field hypercalls) c1=$(cal)
 echo "hypercalls: $((h1 - h0))"
+echo "hypercalls-total: $h1"
 read -ra a <<<"$c0"
 read -ra b <<<"$c1"
 d=""

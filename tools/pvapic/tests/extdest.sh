@@ -15,7 +15,7 @@ LOGDIR=$BUILD/check
 mkdir -p "$LOGDIR"
 
 run() {
-	vm --apic-ids 0,0x105,0x1ff --ext-dest-id "$1" --disk 64 --timeout 600 \
+	vm --apic-ids 0,0x105,0x1ff --ext-dest-id "$1" --disk 64 --timeout "$BOOT_TIMEOUT" \
 		--log "$LOGDIR/extdest-$1.log" -- \
 		env PVAPIC_SELFTESTS="$ST" "$PVAPIC_TOP/tools/pvapic/guest/extdest.sh"
 	printf '%s\n' "$out" > "$LOGDIR/extdest-$1.out"

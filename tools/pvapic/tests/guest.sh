@@ -20,7 +20,7 @@ nboot=0
 facts() {
 	local rounds=$1
 	shift
-	"$VM" "$@" --host-stats --timeout 600 --log "$LOGDIR/guest-boot-$nboot.log" -- \
+	"$VM" "$@" --host-stats --timeout "$BOOT_TIMEOUT" --log "$LOGDIR/guest-boot-$nboot.log" -- \
 		env PVAPIC_GUEST_OBJ="$OBJ" "$FACTS" "$rounds" 2>&1
 }
 

@@ -2,6 +2,9 @@
 # Small TAP helpers for pvapic's shell test suites.
 PVAPIC_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
 VM=$PVAPIC_TOP/tools/pvapic/pvapic-vm
+# --timeout of a suite's boot: they take 40-200 s, up to about 500 s with
+# boots retried after failures of the emulation.
+BOOT_TIMEOUT=600
 _t_n=0 _t_pass=0 _t_fail=0
 
 tap_plan() { echo "TAP version 13"; echo "1..$1"; }

@@ -9,7 +9,7 @@ G=$PVAPIC_TOP/tools/pvapic/guest
 N=300
 
 run() {
-	"$VM" --apic-ids 0,100,190 --host-stats --timeout 600 "$@" -- env PVAPIC_GUEST_OBJ="$OBJ" \
+	"$VM" --apic-ids 0,100,190 --host-stats --timeout "$BOOT_TIMEOUT" "$@" -- env PVAPIC_GUEST_OBJ="$OBJ" \
 		bash -c "$G/multicast.sh $N && $G/facts.sh ${PVAPIC_STORM_ROUNDS:-1000}" 2>&1
 }
 

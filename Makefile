@@ -43,16 +43,20 @@ KMAKE		= $(MAKE) --no-print-directory -C $(1) O=$(2) CC="$(KCC)" \
 GUEST_FRAGS	:= $(TOP)/configs/common.config $(TOP)/configs/guest.config
 HOST_FRAGS	:= $(TOP)/configs/common.config $(TOP)/configs/host.config
 OURS_FRAGS	:= $(GUEST_FRAGS) $(TOP)/configs/ours.config
+DEBUG_FRAGS	:= $(OURS_FRAGS) $(TOP)/configs/debug.config
 
-.PHONY: all help deps src overlay kernels guest-ours guest-upstream \
-	host-upstream host-ours run check bench bench-sim fuzz harness patches selftests clean distclean
+.PHONY: all help deps src overlay kernels guest-ours guest-upstream guest-debug \
+	host-upstream host-ours run check soak bench bench-sim fuzz harness patches selftests \
+	clean distclean
 
 all: kernels
 
 help:
 	@echo "make run         boot our guest on the rig (APIC IDs 0,1,0x105,0x1ff)"
 	@echo "make check       run every test; last line 'N passed, N failed'"
+	@echo "make soak        IPI storm soak on the rig: DURATION=seconds [600], SOAK_GUEST=ours|debug"
 	@echo "make kernels     build guest-ours, guest-upstream, host-upstream, host-ours"
+	@echo "make guest-debug build our guest with lockdep, KASAN, DEBUG_ATOMIC_SLEEP"
 	@echo "make bench       rig benchmark: upstream vs ours on vs ours off -> BENCHMARKS.md"
 	@echo "make bench-sim   packer benchmark in the userspace harness"
 	@echo "make fuzz        libFuzzer run of the packer vs the host model (FUZZ_TIME=60 s or FUZZ_RUNS=N)"
@@ -122,6 +126,9 @@ endef
 $(OBJ)/guest-ours/.config: $(OURS_FRAGS) $(SRC_OURS)/.pvapic-patched | overlay
 	$(call kconfig,$(@D),$(SRC_OURS),$(OURS_FRAGS))
 
+$(OBJ)/guest-debug/.config: $(DEBUG_FRAGS) $(SRC_OURS)/.pvapic-patched | overlay
+	$(call kconfig,$(@D),$(SRC_OURS),$(DEBUG_FRAGS))
+
 $(OBJ)/guest-upstream/.config: $(GUEST_FRAGS) $(SRC_UP)/.pvapic-extracted
 	$(call kconfig,$(@D),$(SRC_UP),$(GUEST_FRAGS))
 
@@ -143,6 +150,11 @@ $(OBJ)/host-ours/.config: $(HOST_FRAGS) $(SRC_HOST)/.pvapic-patched
 guest-ours: overlay $(OBJ)/guest-ours/.config
 	@echo "  KERNEL  guest-ours"
 	@$(call KMAKE,$(SRC_OURS),$(OBJ)/guest-ours) -j$(JOBS) -s vmlinux modules
+
+# Our guest with lockdep, KASAN and DEBUG_ATOMIC_SLEEP (make check's soak).
+guest-debug: overlay $(OBJ)/guest-debug/.config
+	@echo "  KERNEL  guest-debug"
+	@$(call KMAKE,$(SRC_OURS),$(OBJ)/guest-debug) -j$(JOBS) -s vmlinux modules
 
 guest-upstream: $(OBJ)/guest-upstream/.config
 	@echo "  KERNEL  guest-upstream"
@@ -191,8 +203,15 @@ patches: $(SRC_UP)/.pvapic-extracted
 run: kernels
 	@$(TOP)/tools/pvapic/pvapic-run
 
-check: kernels selftests
+check: kernels guest-debug selftests
 	@$(TOP)/tools/pvapic/pvapic-check
+
+# The storm soak for DURATION seconds (make check runs 60 s of it).
+DURATION	?= 600
+SOAK_GUEST	?= ours
+soak: kernels selftests $(if $(filter debug,$(SOAK_GUEST)),guest-debug)
+	@PVAPIC_SOAK_DURATION=$(DURATION) PVAPIC_SOAK_GUEST=$(SOAK_GUEST) \
+		$(TOP)/tools/pvapic/tests/soak.sh
 
 bench: kernels
 	@$(TOP)/tools/pvapic/pvapic-bench

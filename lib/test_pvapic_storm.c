@@ -9,6 +9,22 @@
  * The wait is bounded (smp_call_function_many() with wait=false, then
  * polling) so that a lost IPI is reported instead of hanging the sender.
  *
+ * Every nmi_every-th send of a sender is instead an NMI multicast through
+ * apic->send_IPI_mask(), and every resched_every-th one a reschedule IPI
+ * multicast. NMIs are counted by a handler of our own: one per target per
+ * send, none lost; an NMI beyond that is reported as "extra" (the native
+ * resend after a short hypercall count makes those on purpose). A
+ * reschedule IPI carries nothing to count, so a target passes when its
+ * reschedule count moves after the send.
+ *
+ * CPUs may go offline and online during the storm: senders are bound to
+ * their CPU but move when it goes offline, masks are picked from the online
+ * CPUs with preemption disabled (no CPU can go offline before the calls are
+ * queued, and a dying CPU runs its queued calls), and NMI and reschedule
+ * sends hold the CPU hotplug lock until every target took them, because
+ * an offline CPU ignores both. With duration_s the senders run for that
+ * long instead of a number of rounds.
+ *
  * With multicast=N the module instead sends N call-function IPIs to every
  * online CPU, the sender included, through apic->send_IPI_mask() (no
  * shorthand). Before each send it waits, with a bound, until every CPU has
@@ -33,6 +49,7 @@
 
 #include <asm/apic.h>
 #include <asm/irq_vectors.h>
+#include <asm/nmi.h>
 
 static unsigned int rounds = 2000;
 module_param(rounds, uint, 0444);
@@ -49,6 +66,18 @@ MODULE_PARM_DESC(multicast, "instead of the storm, send this many multicasts to 
 static unsigned int seed = 1;
 module_param(seed, uint, 0444);
 MODULE_PARM_DESC(seed, "random seed (default 1)");
+
+static unsigned int duration_s;
+module_param(duration_s, uint, 0444);
+MODULE_PARM_DESC(duration_s, "run for this many seconds instead of a number of rounds (0..604800, default 0)");
+
+static unsigned int nmi_every = 16;
+module_param(nmi_every, uint, 0444);
+MODULE_PARM_DESC(nmi_every, "every Nth send of a sender is an NMI multicast (0: none, default 16)");
+
+static unsigned int resched_every = 16;
+module_param(resched_every, uint, 0444);
+MODULE_PARM_DESC(resched_every, "every Nth send of a sender is a reschedule IPI multicast (0: none, default 16)");
 
 /* One in-flight multicast of one sender. */
 struct storm_call {
@@ -67,12 +96,38 @@ struct storm_sender {
 	u64 targets;
 	u64 timeouts;
 	u64 duplicates;
+	u64 nmi_calls;
+	u64 nmi_targets;
+	u64 nmi_lost;
+	u64 resched_calls;
+	u64 resched_targets;
+	u64 resched_lost;
+	unsigned int *seen;
 	int error;
 };
 
 static DEFINE_PER_CPU(atomic64_t, storm_handled);
+static DEFINE_PER_CPU(atomic_t, storm_nmi_pending);
+static atomic64_t storm_nmi_handled;
+static atomic64_t storm_nmi_extra;
+static bool storm_nmi_armed;
+/* One NMI multicast at a time: a second NMI to a CPU may merge with one. */
+static DEFINE_MUTEX(storm_nmi_lock);
 static atomic_t storm_running;
 static DECLARE_COMPLETION(storm_finished);
+
+static int storm_nmi(unsigned int type, struct pt_regs *regs)
+{
+	if (atomic_dec_if_positive(this_cpu_ptr(&storm_nmi_pending)) >= 0) {
+		atomic64_inc(&storm_nmi_handled);
+		return NMI_HANDLED;
+	}
+	if (READ_ONCE(storm_nmi_armed)) {
+		atomic64_inc(&storm_nmi_extra);
+		return NMI_HANDLED;
+	}
+	return NMI_DONE;
+}
 
 static void storm_handler(void *info)
 {
@@ -85,14 +140,19 @@ static void storm_handler(void *info)
 		atomic_dec(&call->remaining);
 }
 
-/* A random non-empty subset of the online CPUs other than this one. */
+/*
+ * A random non-empty subset of the online CPUs other than this one. Called
+ * with preemption disabled, so none of them can go offline until the
+ * caller enables it again.
+ */
 static unsigned int storm_pick(struct storm_sender *s)
 {
-	unsigned int cpu, n = 0, density = prandom_u32_state(&s->rnd) % 100;
+	unsigned int cpu, self = smp_processor_id(), n = 0;
+	unsigned int density = prandom_u32_state(&s->rnd) % 100;
 
 	cpumask_clear(s->mask);
 	for_each_online_cpu(cpu) {
-		if (cpu == s->cpu)
+		if (cpu == self)
 			continue;
 		if (prandom_u32_state(&s->rnd) % 100 <= density) {
 			cpumask_set_cpu(cpu, s->mask);
@@ -100,7 +160,7 @@ static unsigned int storm_pick(struct storm_sender *s)
 		}
 	}
 	if (!n) {
-		cpu = cpumask_any_but(cpu_online_mask, s->cpu);
+		cpu = cpumask_any_but(cpu_online_mask, self);
 		if (cpu < nr_cpu_ids) {
 			cpumask_set_cpu(cpu, s->mask);
 			n = 1;
@@ -109,30 +169,117 @@ static unsigned int storm_pick(struct storm_sender *s)
 	return n;
 }
 
+static void storm_send(const struct cpumask *mask, int vector)
+{
+	unsigned long flags;
+
+	local_irq_save(flags);
+	__apic_send_IPI_mask(mask, vector);
+	local_irq_restore(flags);
+}
+
+static unsigned int storm_resched_of(unsigned int cpu)
+{
+	return READ_ONCE(per_cpu(irq_stat, cpu).irq_resched_count);
+}
+
+/*
+ * An NMI or reschedule IPI multicast, with CPU hotplug held off until every
+ * target took it: a CPU that goes offline first would ignore it.
+ */
+static void storm_special(struct storm_sender *s, unsigned int round,
+			  bool nmi)
+{
+	unsigned int cpu, n, left;
+	ktime_t deadline;
+
+	if (nmi)
+		mutex_lock(&storm_nmi_lock);
+	cpus_read_lock();
+	preempt_disable();
+	n = storm_pick(s);
+	for_each_cpu(cpu, s->mask) {
+		if (nmi)
+			atomic_inc(per_cpu_ptr(&storm_nmi_pending, cpu));
+		else
+			s->seen[cpu] = storm_resched_of(cpu);
+	}
+	storm_send(s->mask, nmi ? NMI_VECTOR : RESCHEDULE_VECTOR);
+	preempt_enable();
+
+	deadline = ktime_add_ms(ktime_get(), timeout_ms);
+	for (;;) {
+		left = 0;
+		for_each_cpu(cpu, s->mask) {
+			if (nmi)
+				left += atomic_read(per_cpu_ptr(&storm_nmi_pending, cpu)) > 0;
+			else
+				left += storm_resched_of(cpu) == s->seen[cpu];
+		}
+		if (!left || ktime_after(ktime_get(), deadline))
+			break;
+		cond_resched();
+	}
+	if (left) {
+		pr_err("%s multicast %u from CPU %u to %*pbl: %u of %u targets did not take it within %u ms\n",
+		       nmi ? "NMI" : "reschedule", round, s->cpu,
+		       cpumask_pr_args(s->mask), left, n, timeout_ms);
+		s->error = -ETIMEDOUT;
+	}
+	if (nmi) {
+		/* A late NMI must not be taken for one of the next send. */
+		for_each_cpu(cpu, s->mask)
+			atomic_set(per_cpu_ptr(&storm_nmi_pending, cpu), 0);
+		s->nmi_calls++;
+		s->nmi_targets += n;
+		s->nmi_lost += left;
+	} else {
+		s->resched_calls++;
+		s->resched_targets += n;
+		s->resched_lost += left;
+	}
+	cpus_read_unlock();
+	if (nmi)
+		mutex_unlock(&storm_nmi_lock);
+}
+
 static int storm_thread(void *arg)
 {
 	struct storm_sender *s = arg;
 	struct storm_call *call = &s->call;
+	ktime_t deadline, end;
 	unsigned int i, n;
-	ktime_t deadline;
 
-	for (i = 0; i < rounds && !s->error; i++) {
-		n = storm_pick(s);
-		if (!n)
+	end = ktime_add_ms(ktime_get(), (u64)duration_s * MSEC_PER_SEC);
+	for (i = 0; !s->error; i++) {
+		if (duration_s ? ktime_after(ktime_get(), end) : i >= rounds)
 			break;
+		if (nmi_every && i % nmi_every == nmi_every - 1) {
+			storm_special(s, i, true);
+			continue;
+		}
+		if (resched_every && i % resched_every == resched_every / 2) {
+			storm_special(s, i, false);
+			continue;
+		}
 		cpumask_clear(call->done);
 		atomic_set(&call->duplicates, 0);
-		atomic_set(&call->remaining, n);
 
 		preempt_disable();
-		smp_call_function_many(s->mask, storm_handler, call, false);
+		n = storm_pick(s);
+		atomic_set(&call->remaining, n);
+		if (n)
+			smp_call_function_many(s->mask, storm_handler, call,
+					       false);
 		preempt_enable();
+		if (!n)
+			break;
 
 		deadline = ktime_add_ms(ktime_get(), timeout_ms);
 		while (atomic_read(&call->remaining) > 0) {
 			if (ktime_after(ktime_get(), deadline)) {
-				pr_err("CPU %u: multicast %u to %*pbl: %d of %u handlers did not run within %u ms\n",
-				       s->cpu, i, cpumask_pr_args(s->mask),
+				pr_err("multicast %u from CPU %u to %*pbl: %d of %u handlers did not run within %u ms\n",
+				       i, s->cpu, cpumask_pr_args(s->mask),
 				       atomic_read(&call->remaining), n,
 				       timeout_ms);
 				s->timeouts++;
@@ -204,19 +351,8 @@ static int __init storm_multicast(void)
 	return missed ? -EIO : 0;
 }
 
-static int __init storm_init(void)
+static int storm_check_params(void)
 {
-	struct storm_sender *senders;
-	u64 calls = 0, targets = 0, handled = 0, timeouts = 0, dups = 0;
-	unsigned int cpu, nr = 0, i;
-	int ret = 0;
-
-	if (multicast > 1000000) {
-		pr_err("multicast=%u: must be 0..1000000\n", multicast);
-		return -EINVAL;
-	}
-	if (multicast)
-		return storm_multicast();
 	if (!rounds || rounds > 10000000) {
 		pr_err("rounds=%u: must be 1..10000000\n", rounds);
 		return -EINVAL;
@@ -225,41 +361,101 @@ static int __init storm_init(void)
 		pr_err("timeout_ms=%u: must be 10..600000\n", timeout_ms);
 		return -EINVAL;
 	}
-
-	cpus_read_lock();
-	if (num_online_cpus() < 2) {
-		cpus_read_unlock();
-		pr_err("needs at least 2 online CPUs\n");
-		return -ENODEV;
+	if (duration_s > 604800) {
+		pr_err("duration_s=%u: must be 0..604800\n", duration_s);
+		return -EINVAL;
 	}
+	/* 1 would leave no call-function IPIs to count. */
+	if (nmi_every == 1 || resched_every == 1) {
+		pr_err("nmi_every=%u resched_every=%u: each must be 0 or at least 2\n",
+		       nmi_every, resched_every);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void storm_free(struct storm_sender *senders, unsigned int nr)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++) {
+		free_cpumask_var(senders[i].mask);
+		free_cpumask_var(senders[i].call.done);
+		kfree(senders[i].seen);
+	}
+	kfree(senders);
+}
+
+static int __init storm_init(void)
+{
+	u64 calls = 0, targets = 0, handled = 0, timeouts = 0, dups = 0;
+	u64 nmi_calls = 0, nmi_targets = 0, nmi_lost = 0, nmi_handled;
+	u64 rs_calls = 0, rs_targets = 0, rs_lost = 0, nmi_extra;
+	struct storm_sender *senders;
+	unsigned int cpu, nr = 0, i;
+	int ret;
+
+	if (multicast > 1000000) {
+		pr_err("multicast=%u: must be 0..1000000\n", multicast);
+		return -EINVAL;
+	}
+	if (multicast)
+		return storm_multicast();
+	ret = storm_check_params();
+	if (ret)
+		return ret;
+
+	/* The senders are set up for the CPUs online now. */
+	cpus_read_lock();
 	senders = kcalloc(num_online_cpus(), sizeof(*senders), GFP_KERNEL);
 	if (!senders) {
-		ret = -ENOMEM;
-		goto unlock;
+		cpus_read_unlock();
+		return -ENOMEM;
 	}
 	for_each_online_cpu(cpu) {
-		struct storm_sender *s = &senders[nr];
+		struct storm_sender *s = &senders[nr++];
 
 		s->cpu = cpu;
 		prandom_seed_state(&s->rnd, (u64)seed << 32 | cpu);
-		if (!zalloc_cpumask_var(&s->mask, GFP_KERNEL) ||
+		s->seen = kcalloc(nr_cpu_ids, sizeof(*s->seen), GFP_KERNEL);
+		if (!s->seen || !zalloc_cpumask_var(&s->mask, GFP_KERNEL) ||
 		    !zalloc_cpumask_var(&s->call.done, GFP_KERNEL)) {
-			free_cpumask_var(s->mask);
 			ret = -ENOMEM;
-			goto free;
+			break;
 		}
-		nr++;
 	}
-	for_each_possible_cpu(cpu)
+	cpus_read_unlock();
+	if (ret)
+		goto free;
+	if (nr < 2) {
+		pr_err("needs at least 2 online CPUs\n");
+		ret = -ENODEV;
+		goto free;
+	}
+
+	for_each_possible_cpu(cpu) {
 		atomic64_set(per_cpu_ptr(&storm_handled, cpu), 0);
+		atomic_set(per_cpu_ptr(&storm_nmi_pending, cpu), 0);
+	}
+	atomic64_set(&storm_nmi_handled, 0);
+	atomic64_set(&storm_nmi_extra, 0);
+	ret = register_nmi_handler(NMI_LOCAL, storm_nmi, 0, "pvapic_storm");
+	if (ret)
+		goto free;
+	WRITE_ONCE(storm_nmi_armed, true);
 
 	reinit_completion(&storm_finished);
 	atomic_set(&storm_running, nr);
 	for (i = 0; i < nr; i++) {
 		struct storm_sender *s = &senders[i];
 
-		s->task = kthread_create_on_cpu(storm_thread, s, s->cpu,
-						"pvapic_storm/%u");
+		/*
+		 * Bound, but not a per-CPU kthread (kthread_create_on_cpu()):
+		 * CPU hotplug moves it off a CPU going offline instead of
+		 * waiting for it to finish.
+		 */
+		s->task = kthread_create(storm_thread, s, "pvapic_storm/%u",
+					 s->cpu);
 		if (IS_ERR(s->task)) {
 			ret = PTR_ERR(s->task);
 			s->task = NULL;
@@ -271,6 +467,7 @@ static int __init storm_init(void)
 			}
 			break;
 		}
+		kthread_bind(s->task, s->cpu);
 	}
 	for (i = 0; i < nr; i++)
 		if (senders[i].task)
@@ -286,31 +483,42 @@ static int __init storm_init(void)
 		targets += s->targets;
 		timeouts += s->timeouts;
 		dups += s->duplicates;
+		nmi_calls += s->nmi_calls;
+		nmi_targets += s->nmi_targets;
+		nmi_lost += s->nmi_lost;
+		rs_calls += s->resched_calls;
+		rs_targets += s->resched_targets;
+		rs_lost += s->resched_lost;
 		if (s->error && !ret)
 			ret = -EIO;
 	}
 	for_each_possible_cpu(cpu)
 		handled += atomic64_read(per_cpu_ptr(&storm_handled, cpu));
 
+	/* Duplicate NMIs of a resend arrive with the first or just after. */
+	msleep(100);
+	WRITE_ONCE(storm_nmi_armed, false);
+	unregister_nmi_handler(NMI_LOCAL, "pvapic_storm");
+	nmi_handled = atomic64_read(&storm_nmi_handled);
+	nmi_extra = atomic64_read(&storm_nmi_extra);
+
 	/* A timed-out call may still complete later; count what we saw. */
 	if (!timeouts && handled != targets + dups)
 		ret = -EIO;
-	pr_info("%s: cpus=%u rounds=%u calls=%llu targets=%llu handled=%llu lost=%llu duplicates=%llu timeouts=%llu\n",
-		ret ? "FAIL" : "PASS", nr, rounds, calls, targets, handled,
-		targets > handled ? targets - handled : 0, dups, timeouts);
+	if (nmi_handled + nmi_lost != nmi_targets)
+		ret = -EIO;
+	pr_info("%s: cpus=%u rounds=%u duration_s=%u calls=%llu targets=%llu handled=%llu lost=%llu duplicates=%llu timeouts=%llu nmi_calls=%llu nmi_targets=%llu nmi_handled=%llu nmi_lost=%llu nmi_extra=%llu resched_calls=%llu resched_targets=%llu resched_lost=%llu\n",
+		ret ? "FAIL" : "PASS", nr, rounds, duration_s, calls, targets,
+		handled, targets > handled ? targets - handled : 0, dups,
+		timeouts, nmi_calls, nmi_targets, nmi_handled, nmi_lost,
+		nmi_extra, rs_calls, rs_targets, rs_lost);
 	if (timeouts) {
 		/* A late handler may still write to its call: keep them. */
 		pr_err("leaking the senders of timed-out calls\n");
-		goto unlock;
+		return ret;
 	}
 free:
-	for (i = 0; i < nr; i++) {
-		free_cpumask_var(senders[i].mask);
-		free_cpumask_var(senders[i].call.done);
-	}
-	kfree(senders);
-unlock:
-	cpus_read_unlock();
+	storm_free(senders, nr);
 	return ret;
 }
 module_init(storm_init);

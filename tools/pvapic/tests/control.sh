@@ -3,8 +3,9 @@
 # The run-time switch and what users see: with /sys/kernel/pvapic/ipi/enabled
 # at 0 a multicast workload makes no hypercall at all (counted by the host),
 # at 1 it does; the pvapic kselftests (sysfs switches, trace events, perf
-# and trace-cmd) pass in the guest; the storm loses nothing while the
-# switch is flipped every few milliseconds.
+# and trace-cmd) pass in the guest; the storm loses nothing when every 7th
+# hypercall fails or delivers short. (The storm while the switch flips is
+# in soak.sh.)
 source "$(dirname "$0")/lib.sh"
 BUILD=${PVAPIC_BUILD:-$PVAPIC_TOP/build}
 OBJ=$BUILD/obj/guest-ours
@@ -23,7 +24,7 @@ run() {
 
 # The pvapic kselftests are counted one by one from their KTAP lines.
 NKSFT=$(grep -c '^TEST_F(' "$ST"/ipi_sysfs.c "$ST"/ipi_trace.c | awk -F: '{s+=$2} END {print s}')
-tap_plan $((15 + NKSFT + 4))
+tap_plan $((17 + NKSFT))
 
 # On the host with the wide hypercall, pvapic_ipi_width=128 keeps 128-bit
 # windows and skips the probe.
@@ -52,14 +53,7 @@ tools=$(printf '%s\n' "$out" | sed -n '/^=== selftest trace_tools.sh/,/^selftest
 expect_match 'ok 1 perf prints pvapic events' "$tools" "kselftest trace_tools.sh: perf prints the pvapic events"
 expect_match 'ok 2 trace-cmd prints pvapic events' "$tools" "kselftest trace_tools.sh: trace-cmd prints the pvapic events"
 
-expect_match '^flip-storm-rc: 0$' "$out" "storm module loads while the switch flips"
-expect_match '^flip-storm: test_pvapic_storm: PASS: .* lost=0 duplicates=0 timeouts=0$' "$out" \
-	"storm reports no loss while the switch flips"
-fl=$(get flips "$out")
-[ -n "$fl" ] && [ "$fl" -ge 20 ]
-tap_result $? "the switch was flipped during the storm ($fl times)"
-expect_eq 1 "$(get enabled-after "$out")" "the switch reads 1 again afterwards"
-printf '%s\n' "$out" | grep -E '^(flip-storm|flips|host|hypercalls|cal_delta):' | sed 's/^/# /'
+printf '%s\n' "$out" | grep -E '^(host|hypercalls|cal_delta):' | sed 's/^/# /'
 
 # Fault injection: every 7th hypercall fails (N) or delivers short (Y).
 for mode in N Y; do
@@ -72,6 +66,11 @@ for mode in N Y; do
 		"$(get fault-$mode-storm "$out")"
 	[ "$ne" = "$want_e" ] && [ "$ns" = "$want_s" ] && [ "$fb" -ge "$inj" ]
 	tap_result $? "fault injection ($what): counters match ($ne errors, $ns short, $fb native IPIs for $inj faults)"
+	# A short count is made up for by resending the whole window, so NMI
+	# targets see that NMI twice; after an error nothing was delivered.
+	storm_passed fault-$mode-storm "$out" \
+		"fault injection ($what): every call, NMI and reschedule IPI of the storm arrived" \
+		$([ $mode = Y ] && echo extra-nmis-ok)
 	printf '# fault-%s: %s\n# %s\n' $mode "$line" "$(get fault-$mode-storm "$out")"
 done
 tap_done

@@ -269,7 +269,8 @@ static void pvipi_native_one(u32 apicid, u32 icr)
  *   pending in the IRR the two merge; otherwise the handler runs twice, and
  *   Linux's IPI handlers (call-function, reschedule, IRQ work, TLB flush)
  *   drain per-CPU queues or set flags, so a second run finds nothing to do.
- * - NMIs do not merge and their handlers are not all idempotent: a second
+ * - A CPU latches one NMI while it handles another, so a copy arriving then
+ *   runs the NMI handlers again, and they are not all idempotent: a second
  *   backtrace NMI is reported as an unknown NMI. We still resend the whole
  *   window after a short count, because the NMI users (stop, crash,
  *   backtrace, kgdb) wait for every target and a lost NMI hangs them; an

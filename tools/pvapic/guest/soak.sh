@@ -1,0 +1,114 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Runs inside a pvapic guest (with --disk) for tests/soak.sh. Usage:
+#   soak.sh SECONDS
+# First the irq_affinity kselftest, then the IPI storm module for SECONDS
+# (call-function, NMI and reschedule multicasts from every CPU) while, at
+# the same time, the PV IPI switch flips every few milliseconds, the CPUs
+# other than 0 go offline and online, and a disk is read back block for
+# block. Prints "key: value" lines, and dmesg's warnings at the end.
+dur=${1:?seconds}
+obj=${PVAPIC_GUEST_OBJ:?PVAPIC_GUEST_OBJ not set}
+st=${PVAPIC_SELFTESTS:?PVAPIC_SELFTESTS not set}
+sw=/sys/kernel/pvapic/ipi/enabled
+stop=/tmp/soak-stop
+cpus=$(ls -d /sys/devices/system/cpu/cpu[1-9]*/online)
+
+echo "online: $(cat /sys/devices/system/cpu/online)"
+echo "reachable: $(cat /sys/kernel/pvapic/irq/reachable)"
+echo "=== selftest irq_affinity"
+"$st/irq_affinity" 2>&1
+echo "selftest-rc: irq_affinity $?"
+
+[ -b /dev/vda ] || { echo "soak: no disk (/dev/vda)"; exit 1; }
+# Numbered lines, not /dev/urandom (which waits for the CRNG here): every
+# 1 MiB block differs from every other, so a misplaced read shows.
+seq 1 3000000 | head -c 16M > /tmp/pattern
+dd if=/tmp/pattern of=/dev/vda bs=1M oflag=direct 2>/dev/null
+for q in 0 1 2 3; do
+	want[q]=$(dd if=/tmp/pattern bs=1M skip=$((4 * q)) count=4 2>/dev/null | md5sum)
+done
+rm -f $stop
+
+# The switch and hotplug loops use shell builtins only: with sleep(1) in
+# them they made 26 and 8 turns in 60 s (a program is read over 9p through
+# two levels of emulation). nap SECONDS sleeps without a program: nothing
+# ever writes to fd 3.
+mkfifo /tmp/soak-fifo
+exec 3<> /tmp/soak-fifo
+nap() { read -r -t "$1" -u 3; }
+cpu=($cpus)
+
+# The switch, flipped every 5 ms.
+(
+	i=0
+	while [ ! -e $stop ]; do
+		echo $((i % 2)) > $sw
+		i=$((i + 1))
+		nap 0.005
+	done
+	echo "$i" > /tmp/soak-flips
+) &
+# Each other CPU in turn offline for 0.2 s, and every fourth round all of
+# them at once (interrupts then have CPU 0 only).
+(
+	nap 1 # the storm starts a sender on every CPU first
+	round=0
+	while [ ! -e $stop ]; do
+		round=$((round + 1))
+		if [ $((round % 4)) = 0 ]; then
+			set -- "${cpu[@]}"
+		else
+			set -- "${cpu[round % ${#cpu[@]}]}"
+		fi
+		for c in "$@"; do
+			echo 0 > "$c" 2>/dev/null && echo "${c%/online}"
+		done
+		nap 0.2
+		for c in "$@"; do
+			echo 1 > "$c" || echo "online-failed ${c%/online}"
+		done
+		nap 0.2
+	done > /tmp/soak-offlines
+) &
+# The disk, read 4 MiB at a time, each compared with what was written.
+(
+	reads=0 bad=0
+	while [ ! -e $stop ]; do
+		q=$((reads % 4))
+		got=$(dd if=/dev/vda bs=1M skip=$((4 * q)) count=4 iflag=direct 2>/dev/null | md5sum)
+		reads=$((reads + 1))
+		[ "$got" = "${want[q]}" ] || bad=$((bad + 1))
+	done
+	echo "$reads $bad" > /tmp/soak-reads
+) &
+
+insmod "$obj/lib/test_pvapic_storm.ko" duration_s="$dur" 2>&1 | sed 's/^/insmod: /'
+echo "storm-rc: ${PIPESTATUS[0]}"
+touch $stop
+wait
+dmesg | grep -E 'test_pvapic_storm: (PASS|FAIL)' | tail -1 | sed 's/^\[[^]]*\] /storm: /'
+rmmod test_pvapic_storm 2>/dev/null
+
+echo "flips: $(cat /tmp/soak-flips)"
+for c in $cpus; do
+	c=${c%/online}
+	echo "offlines-${c##*/}: $(grep -c "^$c\$" /tmp/soak-offlines)"
+done
+grep '^online-failed' /tmp/soak-offlines | sed 's/^/soak: /'
+read -r reads bad < /tmp/soak-reads
+echo "disk-reads: $reads"
+echo "disk-bad-reads: $bad"
+echo "online-after: $(cat /sys/devices/system/cpu/online)"
+echo 1 > $sw
+echo "enabled-after: $(cat $sw)"
+
+# Any warning, lockdep or KASAN report, sleeping-in-atomic BUG, unknown NMI
+# or I/O error is a failure. "NMI handler (...) took too long to run" is
+# not: it times the handler in wall-clock time, and a vCPU of this
+# emulation is often descheduled for milliseconds.
+splat='WARNING:|BUG:|INFO:|Oops|Uhhuh|I/O error|timed out|Call Trace'
+dmesg | grep -E "$splat" | grep -v -E 'INFO: NMI handler \(.*\) took too long to run' > /tmp/soak-splats
+echo "dmesg-splats: $(wc -l < /tmp/soak-splats)"
+head -20 /tmp/soak-splats | sed 's/^/dmesg: /'
+exit 0

@@ -1,0 +1,71 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The storm soak on the rig: our guest at APIC IDs 0,1,0x105,0x1ff without
+# ext-dest-id (CPU 1 reachable by device interrupts, CPUs 2 and 3 not) and
+# a virtio-blk disk. Every CPU sends call-function, NMI and reschedule
+# multicasts for PVAPIC_SOAK_DURATION seconds while the PV IPI switch
+# flips, CPUs 1-3 go offline and online and the disk is read back; every
+# call must be handled exactly once, every NMI and reschedule IPI taken,
+# every read right, and dmesg clean. The irq_affinity kselftest runs first.
+#
+# PVAPIC_SOAK_GUEST=debug runs it on the lockdep/KASAN/DEBUG_ATOMIC_SLEEP
+# build of our guest (make guest-debug); make check runs both for 60 s.
+source "$(dirname "$0")/lib.sh"
+BUILD=${PVAPIC_BUILD:-$PVAPIC_TOP/build}
+ST=$BUILD/src/ours/tools/testing/selftests/pvapic
+LOGDIR=$BUILD/check
+DURATION=${PVAPIC_SOAK_DURATION:-60}
+GUESTS=${PVAPIC_SOAK_GUEST:-ours}
+mkdir -p "$LOGDIR"
+
+case $DURATION in
+''|*[!0-9]*) echo "soak: DURATION must be a number of seconds, not '$DURATION'" >&2; exit 2 ;;
+esac
+for g in $GUESTS; do
+	case $g in
+	ours|debug) ;;
+	*) echo "soak: the soak runs on guest ours or debug, not '$g'" >&2; exit 2 ;;
+	esac
+	[ -f "$BUILD/obj/guest-$g/lib/test_pvapic_storm.ko" ] || {
+		echo "soak: $BUILD/obj/guest-$g/lib/test_pvapic_storm.ko missing: run 'make guest-$g'" >&2
+		exit 2
+	}
+done
+
+NKSFT=$(grep -c '^TEST_F(' "$ST/irq_affinity.c")
+set -- $GUESTS
+tap_plan $(($# * (10 + NKSFT + 1)))
+
+for g in $GUESTS; do
+	vm --guest "$g" --apic-ids 0,1,0x105,0x1ff --ext-dest-id off --disk 64 --host-stats \
+		--timeout $((BOOT_TIMEOUT + DURATION)) --log "$LOGDIR/soak-$g.log" -- \
+		env PVAPIC_GUEST_OBJ="$BUILD/obj/guest-$g" PVAPIC_SELFTESTS="$ST" \
+		"$PVAPIC_TOP/tools/pvapic/guest/soak.sh" "$DURATION"
+	printf '%s\n' "$out" > "$LOGDIR/soak-$g.out"
+	tap_result $rc "$g: the rig ran the guest" "$err"
+	expect_eq "0-3 0-1" "$(get online "$out") $(get reachable "$out")" \
+		"$g: CPUs 0-3 online, CPUs 0-1 reachable by device interrupts"
+	ksft_results "$g: kselftest irq_affinity" \
+		"$(printf '%s\n' "$out" | sed -n '/^=== selftest irq_affinity/,/^selftest-rc: irq_affinity/p')" \
+		"$NKSFT"
+
+	expect_eq 0 "$(get storm-rc "$out")" "$g: the storm module ran ${DURATION} s and passed"
+	expect_match '^storm: test_pvapic_storm: PASS: cpus=4 ' "$out" "$g: a sender on each of the 4 CPUs"
+	storm_passed storm "$out" \
+		"$g: every call handled once, every NMI and reschedule IPI taken, nothing late"
+	fl=$(get flips "$out")
+	[ -n "$fl" ] && [ "$fl" -ge 10 ]
+	tap_result $? "$g: the PV IPI switch flipped during the storm ($fl times)"
+	o1=$(get offlines-cpu1 "$out") o2=$(get offlines-cpu2 "$out") o3=$(get offlines-cpu3 "$out")
+	[ "${o1:-0}" -ge 1 ] && [ "${o2:-0}" -ge 1 ] && [ "${o3:-0}" -ge 1 ] &&
+		[ "$(get online-after "$out")" = 0-3 ] && [ "$(get enabled-after "$out")" = 1 ]
+	tap_result $? "$g: CPUs went offline and online during the storm (reachable CPU 1: $o1, unreachable CPU 2: $o2, CPU 3: $o3 times)" \
+		"$(printf '%s\n' "$out" | grep -E '^(online-after|enabled-after|soak):')"
+	r=$(get disk-reads "$out") b=$(get disk-bad-reads "$out")
+	[ -n "$r" ] && [ "$r" -ge 1 ] && [ "$b" = 0 ]
+	tap_result $? "$g: $r disk reads of 4 MiB during the storm, ${b:-?} wrong"
+	expect_eq 0 "$(get dmesg-splats "$out")" "$g: no warning, lockdep, KASAN or atomic-sleep report, unknown NMI or I/O error in dmesg" \
+		"$(printf '%s\n' "$out" | grep '^dmesg:')"
+	printf '%s\n' "$out" | grep -E '^(storm|flips|offlines-|disk-|host):' | sed 's/^/# /'
+done
+tap_done

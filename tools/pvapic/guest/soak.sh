@@ -52,7 +52,10 @@ cpu=($cpus)
 # Each other CPU in turn offline for 0.2 s, and every fourth round all of
 # them at once (interrupts then have CPU 0 only).
 (
-	nap 1 # the storm starts a sender on every CPU first
+	# The storm starts a sender on every CPU first: wait for its module
+	# (insmod reads it over 9p, which took more than 1 s once).
+	until [ -d /sys/module/test_pvapic_storm ]; do nap 0.1; done
+	nap 1
 	round=0
 	while [ ! -e $stop ]; do
 		round=$((round + 1))

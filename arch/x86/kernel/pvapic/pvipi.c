@@ -219,14 +219,21 @@ out:
 	return ret;
 }
 
+enum pvipi_fault {
+	PVIPI_FAULT_NONE,
+	PVIPI_FAULT_ERROR,
+	PVIPI_FAULT_SHORT,
+};
+
 #ifdef CONFIG_PVAPIC_FAULT_INJECT
 /*
- * Debug knob (debugfs pvapic/fail_nth, fail_short): every Nth hypercall is
- * treated as failed (fail_short=N: its result is replaced by -KVM_EFAULT,
- * although the host did deliver) or short (fail_short=Y: its result is
- * replaced by one less than the number of targets). Either way the window
- * is resent natively, so the targets get the IPI at least once; the
- * storm test checks that nothing is lost and the counters match.
+ * Debug knob (debugfs pvapic/fail_nth, fail_short): every Nth hypercall
+ * fails (fail_short=N: it is not made and its result is -KVM_EFAULT, so
+ * nobody got the IPI, as when a host refuses one) or delivers short
+ * (fail_short=Y: it is made and its result is one less than the number of
+ * targets). Either way the window is resent natively, so the targets get
+ * the IPI at least once; the storm test checks that nothing is lost and
+ * the counters match.
  */
 static DEFINE_STATIC_KEY_FALSE(pvipi_fault_key);
 static u32 pvipi_fail_nth;
@@ -234,22 +241,23 @@ static bool pvipi_fail_short;
 static atomic_t pvipi_fault_seq = ATOMIC_INIT(0);
 static atomic64_t pvipi_faults_injected = ATOMIC64_INIT(0);
 
-static long pvipi_fault_inject(const struct pvipi_window *win, long ret)
+static enum pvipi_fault pvipi_fault_next(void)
 {
 	u32 nth;
 
 	if (!static_branch_unlikely(&pvipi_fault_key))
-		return ret;
+		return PVIPI_FAULT_NONE;
 	nth = READ_ONCE(pvipi_fail_nth);
 	if (!nth || (u32)atomic_inc_return(&pvipi_fault_seq) % nth)
-		return ret;
+		return PVIPI_FAULT_NONE;
 	atomic64_inc(&pvipi_faults_injected);
-	return READ_ONCE(pvipi_fail_short) ? win->nr_targets - 1L : -KVM_EFAULT;
+	return READ_ONCE(pvipi_fail_short) ? PVIPI_FAULT_SHORT :
+					     PVIPI_FAULT_ERROR;
 }
 #else
-static inline long pvipi_fault_inject(const struct pvipi_window *win, long ret)
+static inline enum pvipi_fault pvipi_fault_next(void)
 {
-	return ret;
+	return PVIPI_FAULT_NONE;
 }
 #endif
 
@@ -280,17 +288,22 @@ static void pvipi_native_one(u32 apicid, u32 icr)
 static void pvipi_emit(void *arg, const struct pvipi_window *win)
 {
 	struct pvipi_send *send = arg;
+	enum pvipi_fault fault;
 	unsigned int i;
 	long ret;
 
-	if (send->width == PVIPI_WIDTH_192)
+	fault = pvipi_fault_next();
+	if (fault == PVIPI_FAULT_ERROR)
+		ret = -KVM_EFAULT;
+	else if (send->width == PVIPI_WIDTH_192)
 		ret = kvm_hypercall4(KVM_HC_SEND_IPI_WIDE, win->bits[0],
 				     win->bits[1], win->bits[2],
 				     (u64)win->base << 32 | send->icr);
 	else
 		ret = kvm_hypercall4(KVM_HC_SEND_IPI, win->bits[0],
 				     win->bits[1], win->base, send->icr);
-	ret = pvipi_fault_inject(win, ret);
+	if (fault == PVIPI_FAULT_SHORT)
+		ret = win->nr_targets - 1L;
 	trace_pvapic_hypercall(send->width, win->base, win->bits, send->icr,
 			       win->nr_targets, ret);
 	send->hypercalls++;

@@ -202,6 +202,10 @@ static void storm_special(struct storm_sender *s, unsigned int round,
 	cpus_read_lock();
 	preempt_disable();
 	n = storm_pick(s);
+	if (!n) {
+		preempt_enable();
+		goto unlock;
+	}
 	for_each_cpu(cpu, s->mask) {
 		if (nmi)
 			atomic_inc(per_cpu_ptr(&storm_nmi_pending, cpu));
@@ -242,6 +246,7 @@ static void storm_special(struct storm_sender *s, unsigned int round,
 		s->resched_targets += n;
 		s->resched_lost += left;
 	}
+unlock:
 	cpus_read_unlock();
 	if (nmi)
 		mutex_unlock(&storm_nmi_lock);
@@ -276,8 +281,11 @@ static int storm_thread(void *arg)
 			smp_call_function_many(s->mask, storm_handler, call,
 					       false);
 		preempt_enable();
-		if (!n)
-			break;
+		if (!n) {
+			/* Every other CPU is offline for now. */
+			msleep(20);
+			continue;
+		}
 
 		deadline = ktime_add_ms(ktime_get(), timeout_ms);
 		while (atomic_read(&call->remaining) > 0) {
@@ -397,6 +405,8 @@ static int __init storm_init(void)
 	u64 rs_calls = 0, rs_targets = 0, rs_lost = 0, nmi_extra;
 	struct storm_sender *senders;
 	unsigned int cpu, nr = 0, i;
+	s64 elapsed_ms;
+	ktime_t start;
 	int ret;
 
 	if (multicast > 1000000) {
@@ -473,10 +483,12 @@ static int __init storm_init(void)
 		}
 		kthread_bind(s->task, s->cpu);
 	}
+	start = ktime_get();
 	for (i = 0; i < nr; i++)
 		if (senders[i].task)
 			wake_up_process(senders[i].task);
 	wait_for_completion(&storm_finished);
+	elapsed_ms = ktime_ms_delta(ktime_get(), start);
 
 	for (i = 0; i < nr; i++) {
 		struct storm_sender *s = &senders[i];
@@ -511,8 +523,9 @@ static int __init storm_init(void)
 		ret = -EIO;
 	if (nmi_handled + nmi_lost != nmi_targets)
 		ret = -EIO;
-	pr_info("%s: cpus=%u rounds=%u duration_s=%u calls=%llu targets=%llu handled=%llu lost=%llu duplicates=%llu timeouts=%llu nmi_calls=%llu nmi_targets=%llu nmi_handled=%llu nmi_lost=%llu nmi_extra=%llu resched_calls=%llu resched_targets=%llu resched_lost=%llu\n",
-		ret ? "FAIL" : "PASS", nr, rounds, duration_s, calls, targets,
+	pr_info("%s: cpus=%u rounds=%u duration_s=%u elapsed_ms=%lld calls=%llu targets=%llu handled=%llu lost=%llu duplicates=%llu timeouts=%llu nmi_calls=%llu nmi_targets=%llu nmi_handled=%llu nmi_lost=%llu nmi_extra=%llu resched_calls=%llu resched_targets=%llu resched_lost=%llu\n",
+		ret ? "FAIL" : "PASS", nr, rounds, duration_s, elapsed_ms, calls,
+		targets,
 		handled, targets > handled ? targets - handled : 0, dups,
 		timeouts, nmi_calls, nmi_targets, nmi_handled, nmi_lost,
 		nmi_extra, rs_calls, rs_targets, rs_lost);

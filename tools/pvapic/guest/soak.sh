@@ -20,6 +20,19 @@ echo "=== selftest irq_affinity"
 "$st/irq_affinity" 2>&1
 echo "selftest-rc: irq_affinity $?"
 
+# Bad module parameters: each refused with EINVAL, a message naming the
+# parameter, and nothing left loaded.
+for p in rounds=0 rounds=10000001 rounds=abc timeout_ms=5 duration_s=604801 \
+	 nmi_every=1 resched_every=1 multicast=1000001; do
+	name=${p%%=*}
+	before=$(dmesg | grep -c "test_pvapic_storm.*$name")
+	err=$(insmod "$obj/lib/test_pvapic_storm.ko" "$p" 2>&1)
+	rc=$?
+	msg=$(( $(dmesg | grep -c "test_pvapic_storm.*$name") - before ))
+	[ -d /sys/module/test_pvapic_storm ] && left=loaded || left=unloaded
+	echo "badparam: $p rc=$rc ${err##*: } messages=$msg $left"
+done
+
 [ -b /dev/vda ] || { echo "soak: no disk (/dev/vda)"; exit 1; }
 # Numbered lines, not /dev/urandom (which waits for the CRNG here): every
 # 1 MiB block differs from every other, so a misplaced read shows.

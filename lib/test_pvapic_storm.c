@@ -327,7 +327,6 @@ static unsigned int storm_calls_of(unsigned int cpu)
 static int __init storm_multicast(void)
 {
 	unsigned int *seen, cpu, i, missed = 0;
-	unsigned long flags;
 	ktime_t deadline;
 	bool all;
 
@@ -338,9 +337,7 @@ static int __init storm_multicast(void)
 	for (i = 0; i < multicast; i++) {
 		for_each_online_cpu(cpu)
 			seen[cpu] = storm_calls_of(cpu);
-		local_irq_save(flags);
-		__apic_send_IPI_mask(cpu_online_mask, CALL_FUNCTION_VECTOR);
-		local_irq_restore(flags);
+		storm_send(cpu_online_mask, CALL_FUNCTION_VECTOR);
 
 		deadline = ktime_add_ms(ktime_get(), timeout_ms);
 		do {

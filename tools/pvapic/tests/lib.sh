@@ -2,9 +2,10 @@
 # Small TAP helpers for pvapic's shell test suites.
 PVAPIC_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
 VM=$PVAPIC_TOP/tools/pvapic/pvapic-vm
-# --timeout of a suite's boot: they take 40-200 s, up to about 500 s with
-# boots retried after failures of the emulation.
-BOOT_TIMEOUT=600
+# --timeout of one boot of a suite: they take 40-200 s. pvapic-vm boots
+# once more after a timeout, and again after other failures of the
+# emulation, so a suite's boot ends within twice this.
+BOOT_TIMEOUT=360
 _t_n=0 _t_pass=0 _t_fail=0
 
 tap_plan() { echo "TAP version 13"; echo "1..$1"; }
@@ -45,13 +46,16 @@ tap_done() {
 # vm ARGS...: run pvapic-vm; sets $out (stdout), $err (stderr without the
 # rig's retry notices) and $rc. Retry notices are shown as TAP comments so
 # that a flaky emulation is visible but does not spoil exact comparisons.
+RIG_NOTE='^(pvapic-vm: rig failure on attempt|  last lines of |  \| )'
 vm() {
 	local ef
 	ef=$(mktemp)
 	out=$("$VM" "$@" 2>"$ef")
 	rc=$?
-	grep '^pvapic-vm: rig failure on attempt' "$ef" | sed 's/^/# /'
-	err=$(grep -v '^pvapic-vm: rig failure on attempt' "$ef")
+	# The rig's retries and the console lines of a boot that timed out
+	# are diagnostics; the rest is the command's stderr and the reason.
+	grep -E "$RIG_NOTE" "$ef" | sed 's/^/# /'
+	err=$(grep -v -E "$RIG_NOTE" "$ef")
 	rm -f "$ef"
 }
 

@@ -3,7 +3,7 @@
 # Tests of the boot rig itself: topology, feature flags, output and status
 # passthrough, host counters, and the rig's own failure paths.
 source "$(dirname "$0")/lib.sh"
-tap_plan 15
+tap_plan 17
 
 # Refused before anything boots: exit 125 with one "pvapic-vm:" line.
 for bad in "1,2" "0,5,5" "0,zz" "0,0x4000"; do
@@ -37,10 +37,16 @@ exits=$(printf '%s\n' "$out" | sed -n 's/^host: exits=\([0-9]*\) hypercalls=[0-9
 tap_result $? "--host-stats prints non-zero exits" "$out"
 expect_match ' pvapic_rig_test=1( |$)' "$out" "--append reaches the guest command line"
 
-# A rig failure: a timeout is reported on one line, exit 125.
+# A rig failure: a boot that reaches --timeout is booted once more, then
+# the run fails with exit 125 and the reason on its last line.
 out=$("$VM" --timeout 1 -- true 2>&1); rc=$?
-expect_eq "125 pvapic-vm: timed out after 1 s (no exit status from the guest)" "$rc $out" \
-	"--timeout 1 fails with exit 125 and one reason line"
+last=$(printf '%s\n' "$out" | tail -1)
+expect_eq "125 pvapic-vm: timed out after 1 s (no exit status from the guest)" "$rc $last" \
+	"--timeout 1 fails with exit 125 and the reason on the last line" "$out"
+tries=$(printf '%s\n' "$out" | grep -c '^pvapic-vm: rig failure on attempt')
+expect_match '^pvapic-vm: rig failure on attempt 1 \(timed out after 1 s \(no exit status from the guest\)\); booting again$' \
+	"$out" "a boot that timed out is booted once more"
+expect_eq 1 "$tries" "a second timeout is not retried"
 
 # A failure of the emulation is retried, each retry reported, then given up.
 out=$(PVAPIC_HOST_BOOT_LIMIT=1 "$VM" --retries 1 -- true 2>&1); rc=$?

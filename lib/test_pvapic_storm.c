@@ -187,6 +187,48 @@ static unsigned int storm_resched_of(unsigned int cpu)
 	return READ_ONCE(per_cpu(irq_stat, cpu).irq_resched_count);
 }
 
+static unsigned int storm_calls_of(unsigned int cpu)
+{
+	return READ_ONCE(per_cpu(irq_stat, cpu).irq_call_count);
+}
+
+/* Our NMI handler takes this from 1 to 0 (one NMI multicast at a time). */
+static unsigned int storm_nmi_pending_of(unsigned int cpu)
+{
+	return atomic_read(per_cpu_ptr(&storm_nmi_pending, cpu));
+}
+
+/* Before a send: what count_of() reads for each CPU of @mask. */
+static void storm_snapshot(const struct cpumask *mask, unsigned int *seen,
+			   unsigned int (*count_of)(unsigned int cpu))
+{
+	unsigned int cpu;
+
+	for_each_cpu(cpu, mask)
+		seen[cpu] = count_of(cpu);
+}
+
+/*
+ * After a send: wait, at most timeout_ms, until count_of() of every CPU of
+ * @mask differs from @seen. Returns how many CPUs it did not change for.
+ */
+static unsigned int storm_wait_moved(const struct cpumask *mask,
+				     const unsigned int *seen,
+				     unsigned int (*count_of)(unsigned int cpu))
+{
+	ktime_t deadline = ktime_add_ms(ktime_get(), timeout_ms);
+	unsigned int cpu, left;
+
+	for (;;) {
+		left = 0;
+		for_each_cpu(cpu, mask)
+			left += count_of(cpu) == seen[cpu];
+		if (!left || ktime_after(ktime_get(), deadline))
+			return left;
+		cond_resched();
+	}
+}
+
 /*
  * An NMI or reschedule IPI multicast, with CPU hotplug held off until every
  * target took it: a CPU that goes offline first would ignore it.
@@ -194,9 +236,10 @@ static unsigned int storm_resched_of(unsigned int cpu)
 static void storm_special(struct storm_sender *s, unsigned int round,
 			  bool nmi)
 {
+	unsigned int (*count_of)(unsigned int cpu);
 	unsigned int cpu, n, left;
-	ktime_t deadline;
 
+	count_of = nmi ? storm_nmi_pending_of : storm_resched_of;
 	if (nmi)
 		mutex_lock(&storm_nmi_lock);
 	cpus_read_lock();
@@ -206,28 +249,14 @@ static void storm_special(struct storm_sender *s, unsigned int round,
 		preempt_enable();
 		goto unlock;
 	}
-	for_each_cpu(cpu, s->mask) {
-		if (nmi)
+	if (nmi)
+		for_each_cpu(cpu, s->mask)
 			atomic_inc(per_cpu_ptr(&storm_nmi_pending, cpu));
-		else
-			s->seen[cpu] = storm_resched_of(cpu);
-	}
+	storm_snapshot(s->mask, s->seen, count_of);
 	storm_send(s->mask, nmi ? NMI_VECTOR : RESCHEDULE_VECTOR);
 	preempt_enable();
 
-	deadline = ktime_add_ms(ktime_get(), timeout_ms);
-	for (;;) {
-		left = 0;
-		for_each_cpu(cpu, s->mask) {
-			if (nmi)
-				left += atomic_read(per_cpu_ptr(&storm_nmi_pending, cpu)) > 0;
-			else
-				left += storm_resched_of(cpu) == s->seen[cpu];
-		}
-		if (!left || ktime_after(ktime_get(), deadline))
-			break;
-		cond_resched();
-	}
+	left = storm_wait_moved(s->mask, s->seen, count_of);
 	if (left) {
 		pr_err("%s multicast %u from CPU %u to %*pbl: %u of %u targets did not take it within %u ms\n",
 		       nmi ? "NMI" : "reschedule", round, s->cpu,
@@ -319,37 +348,18 @@ static int storm_thread(void *arg)
 	return 0;
 }
 
-static unsigned int storm_calls_of(unsigned int cpu)
-{
-	return READ_ONCE(per_cpu(irq_stat, cpu).irq_call_count);
-}
-
 static int __init storm_multicast(void)
 {
-	unsigned int *seen, cpu, i, missed = 0;
-	ktime_t deadline;
-	bool all;
+	unsigned int *seen, i, missed = 0;
 
 	seen = kcalloc(nr_cpu_ids, sizeof(*seen), GFP_KERNEL);
 	if (!seen)
 		return -ENOMEM;
 	cpus_read_lock();
 	for (i = 0; i < multicast; i++) {
-		for_each_online_cpu(cpu)
-			seen[cpu] = storm_calls_of(cpu);
+		storm_snapshot(cpu_online_mask, seen, storm_calls_of);
 		storm_send(cpu_online_mask, CALL_FUNCTION_VECTOR);
-
-		deadline = ktime_add_ms(ktime_get(), timeout_ms);
-		do {
-			all = true;
-			for_each_online_cpu(cpu)
-				if (storm_calls_of(cpu) == seen[cpu])
-					all = false;
-			if (all)
-				break;
-			cpu_relax();
-		} while (!ktime_after(ktime_get(), deadline));
-		if (!all)
+		if (storm_wait_moved(cpu_online_mask, seen, storm_calls_of))
 			missed++;
 	}
 	pr_info("%s: multicast=%u to CPUs %*pbl: %u not taken by every CPU within %u ms\n",

@@ -16,6 +16,7 @@ int tlb_multicasts(const int *cpus, int nr_cpus, int rounds);
  * fewer than 200 of 200 in a CI run. Allow one in ten.
  */
 #define TLB_MULTICASTS_MIN(rounds) ((rounds) * 9 / 10)
+
 int read_ull(const char *path, unsigned long long *val);
 int read_str(const char *path, char *buf, int len);
 int write_raw(const char *path, const void *buf, int len);

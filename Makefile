@@ -5,7 +5,7 @@
 #
 #   make run      boot our guest on the nested-KVM rig and show the driver set
 #   make check    every test; last line "N passed, N failed"
-#   make kernels  the guest (ours, upstream) and host vmlinux images
+#   make kernels  upstream (level-1 host and upstream guest), host-ours, guest-ours
 #   make help     everything else
 
 TOP		:= $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
@@ -18,34 +18,42 @@ SRC_UP		:= $(BUILD)/src/upstream
 SRC_OURS	:= $(BUILD)/src/ours
 SRC_HOST	:= $(BUILD)/src/host
 OBJ		:= $(BUILD)/obj
-# The two host kernels are built in a directory directly under their source
-# trees (kbuild then uses the relative srctree '..'), so their compiler
-# command lines are identical and host-ours reuses host-upstream's ccache
-# objects for every file the host series leaves alone. $(OBJ)/host-* are
-# symlinks to them.
-HOST_OBJDIR	:= obj-host
+# Every kernel is built in a directory directly under its source tree
+# (kbuild then uses the relative srctree '..'), so the compiler command
+# lines of the same file in two trees are identical: host-ours reuses
+# upstream's ccache objects, and guest-ours upstream's, for every file
+# whose preprocessed text the series and config leave alone.
+# $(OBJ)/<kernel> are symlinks to these directories.
+BASE_OBJDIR	:= obj-base
+GUEST_OBJDIR	:= obj-guest
+DEBUG_OBJDIR	:= obj-debug
 
 # Overlay: our files at their kernel paths, copied over the patched tree.
 OVERLAY_DIRS	:= arch drivers include lib tools Documentation
 PATCHES		:= $(TOP)/patches/series $(wildcard $(TOP)/patches/*.patch)
 HOST_PATCHES	:= $(TOP)/host/patches/series $(wildcard $(TOP)/host/patches/*.patch)
 
-# ccache is used when present, never required.
-ifneq ($(shell command -v ccache 2>/dev/null),)
-KCC		:= ccache gcc
+# ccache is used when present, never required. KCC is expanded when a
+# recipe runs, after 'deps' has installed ccache, so the first compile of a
+# cold run is cached, and every later command gives kbuild the same CC
+# (a changed CC would rebuild the whole kernel).
 export CCACHE_DIR ?= $(CACHE)/ccache
-else
-KCC		:= gcc
-endif
+KCC		= $(if $(shell command -v ccache 2>/dev/null),ccache gcc,gcc)
 KMAKE		= $(MAKE) --no-print-directory -C $(1) O=$(2) CC="$(KCC)" \
 		  KBUILD_BUILD_USER=pvapic KBUILD_BUILD_HOST=pvapic
+# $(1): name, then the build command: prints how long the build took.
+timed		= t0=$$(date +%s); echo "  KERNEL  $(1)"; $(2) && \
+		  echo "  KERNEL  $(1) built in $$(( $$(date +%s) - t0 )) s"
 
-GUEST_FRAGS	:= $(TOP)/configs/common.config $(TOP)/configs/guest.config
-HOST_FRAGS	:= $(TOP)/configs/common.config $(TOP)/configs/host.config
-OURS_FRAGS	:= $(GUEST_FRAGS) $(TOP)/configs/ours.config
+# One upstream kernel is both the level-1 host and the upstream guest (a
+# kernel build less); host-ours is it with the host series, guest-ours it
+# with our series and options, guest-debug that with lockdep and KASAN.
+BASE_FRAGS	:= $(TOP)/configs/common.config $(TOP)/configs/guest.config \
+		   $(TOP)/configs/host.config
+OURS_FRAGS	:= $(BASE_FRAGS) $(TOP)/configs/ours.config
 DEBUG_FRAGS	:= $(OURS_FRAGS) $(TOP)/configs/debug.config
 
-.PHONY: all help deps src overlay kernels guest-ours guest-upstream guest-debug \
+.PHONY: all help deps src overlay kernels upstream guest-ours guest-upstream guest-debug \
 	host-upstream host-ours run check soak bench bench-sim fuzz harness patches selftests \
 	clean distclean
 
@@ -55,7 +63,7 @@ help:
 	@echo "make run         boot our guest on the rig (APIC IDs 0,1,0x105,0x1ff)"
 	@echo "make check       run every test; last line 'N passed, N failed'"
 	@echo "make soak        IPI storm soak on the rig: DURATION=seconds [600], SOAK_GUEST=ours|debug"
-	@echo "make kernels     build guest-ours, guest-upstream, host-upstream, host-ours"
+	@echo "make kernels     build upstream (the level-1 host and upstream guest), host-ours, guest-ours"
 	@echo "make guest-debug build our guest with lockdep, KASAN, DEBUG_ATOMIC_SLEEP"
 	@echo "make bench       rig benchmark: upstream vs ours on vs ours off -> BENCHMARKS.md"
 	@echo "make bench-sim   packer benchmark in the userspace harness"
@@ -80,12 +88,13 @@ $(SRC_UP)/.pvapic-extracted: | deps
 
 # A patched tree is recreated from the pristine one whenever its series
 # changes; unchanged files keep their times, so kbuild rebuilds only what
-# the patches touch. $(1): tree, $(2): patch directory (with a series file)
+# the patches touch, in the object directories (obj-*) kept across. $(1): tree, $(2): patch directory (with a series file)
 define patched_tree
-	if [ -d $(1)/$(HOST_OBJDIR) ]; then rm -rf $(1).keep; mv $(1)/$(HOST_OBJDIR) $(1).keep; fi
+	rm -rf $(1).keep; mkdir -p $(1).keep
+	for d in $(1)/obj-*; do if [ -d $$d ]; then mv $$d $(1).keep/; fi; done
 	rm -rf $(1)
-	rsync -a --exclude=/$(HOST_OBJDIR)/ $(SRC_UP)/ $(1)/
-	if [ -d $(1).keep ]; then mv $(1).keep $(1)/$(HOST_OBJDIR); fi
+	rsync -a --exclude='/obj-*/' $(SRC_UP)/ $(1)/
+	mv $(1).keep/* $(1)/ 2>/dev/null || true; rmdir $(1).keep
 	rm -f $(1)/.pvapic-extracted
 	@set -e; grep -v -E '^[[:space:]]*(#|$$)' $(2)/series | \
 	while read -r p; do \
@@ -123,56 +132,51 @@ define kconfig
 	$(TOP)/tools/pvapic/check-config $(1)/.config $(3)
 endef
 
+# $(1): link in $(OBJ), $(2): source tree, $(3): object directory in it
+define objdir
+	mkdir -p $(2)/$(3) $(OBJ)
+	if [ ! -L $(1) ]; then rm -rf $(1); fi
+	ln -sfn $(2)/$(3) $(1)
+endef
+
+$(OBJ)/upstream/.config: $(BASE_FRAGS) $(SRC_UP)/.pvapic-extracted
+	$(call objdir,$(@D),$(SRC_UP),$(BASE_OBJDIR))
+	$(call objdir,$(OBJ)/host-upstream,$(SRC_UP),$(BASE_OBJDIR))
+	$(call objdir,$(OBJ)/guest-upstream,$(SRC_UP),$(BASE_OBJDIR))
+	$(call kconfig,$(@D),$(SRC_UP),$(BASE_FRAGS))
+
+$(OBJ)/host-ours/.config: $(BASE_FRAGS) $(SRC_HOST)/.pvapic-patched
+	$(call objdir,$(@D),$(SRC_HOST),$(BASE_OBJDIR))
+	$(call kconfig,$(@D),$(SRC_HOST),$(BASE_FRAGS))
+
 $(OBJ)/guest-ours/.config: $(OURS_FRAGS) $(SRC_OURS)/.pvapic-patched | overlay
+	$(call objdir,$(@D),$(SRC_OURS),$(GUEST_OBJDIR))
 	$(call kconfig,$(@D),$(SRC_OURS),$(OURS_FRAGS))
 
 $(OBJ)/guest-debug/.config: $(DEBUG_FRAGS) $(SRC_OURS)/.pvapic-patched | overlay
+	$(call objdir,$(@D),$(SRC_OURS),$(DEBUG_OBJDIR))
 	$(call kconfig,$(@D),$(SRC_OURS),$(DEBUG_FRAGS))
 
-$(OBJ)/guest-upstream/.config: $(GUEST_FRAGS) $(SRC_UP)/.pvapic-extracted
-	$(call kconfig,$(@D),$(SRC_UP),$(GUEST_FRAGS))
+# The level-1 host and the upstream guest (host-upstream, guest-upstream).
+upstream: $(OBJ)/upstream/.config
+	@$(call timed,upstream,$(call KMAKE,$(SRC_UP),$(OBJ)/upstream) -j$(JOBS) -s vmlinux modules)
 
-# $(1): link in $(OBJ), $(2): source tree
-define host_objdir
-	mkdir -p $(2)/$(HOST_OBJDIR) $(OBJ)
-	if [ ! -L $(1) ]; then rm -rf $(1); fi
-	ln -sfn $(2)/$(HOST_OBJDIR) $(1)
-endef
+host-upstream guest-upstream: upstream
 
-$(OBJ)/host-upstream/.config: $(HOST_FRAGS) $(SRC_UP)/.pvapic-extracted
-	$(call host_objdir,$(@D),$(SRC_UP))
-	$(call kconfig,$(@D),$(SRC_UP),$(HOST_FRAGS))
-
-$(OBJ)/host-ours/.config: $(HOST_FRAGS) $(SRC_HOST)/.pvapic-patched
-	$(call host_objdir,$(@D),$(SRC_HOST))
-	$(call kconfig,$(@D),$(SRC_HOST),$(HOST_FRAGS))
+host-ours: $(OBJ)/host-ours/.config
+	@$(call timed,host-ours,$(call KMAKE,$(SRC_HOST),$(OBJ)/host-ours) -j$(JOBS) -s vmlinux)
 
 guest-ours: overlay $(OBJ)/guest-ours/.config
-	@echo "  KERNEL  guest-ours"
-	@$(call KMAKE,$(SRC_OURS),$(OBJ)/guest-ours) -j$(JOBS) -s vmlinux modules
+	@$(call timed,guest-ours,$(call KMAKE,$(SRC_OURS),$(OBJ)/guest-ours) -j$(JOBS) -s vmlinux modules)
 
 # Our guest with lockdep, KASAN and DEBUG_ATOMIC_SLEEP (make check's soak).
 guest-debug: overlay $(OBJ)/guest-debug/.config
-	@echo "  KERNEL  guest-debug"
-	@$(call KMAKE,$(SRC_OURS),$(OBJ)/guest-debug) -j$(JOBS) -s vmlinux modules
-
-guest-upstream: $(OBJ)/guest-upstream/.config
-	@echo "  KERNEL  guest-upstream"
-	@$(call KMAKE,$(SRC_UP),$(OBJ)/guest-upstream) -j$(JOBS) -s vmlinux modules
-
-host-upstream: $(OBJ)/host-upstream/.config
-	@echo "  KERNEL  host-upstream"
-	@$(call KMAKE,$(SRC_UP),$(OBJ)/host-upstream) -j$(JOBS) -s vmlinux
-
-host-ours: $(OBJ)/host-ours/.config
-	@echo "  KERNEL  host-ours"
-	@$(call KMAKE,$(SRC_HOST),$(OBJ)/host-ours) -j$(JOBS) -s vmlinux
+	@$(call timed,guest-debug,$(call KMAKE,$(SRC_OURS),$(OBJ)/guest-debug) -j$(JOBS) -s vmlinux modules)
 
 # One after the other: the machine has two cores.
 kernels:
-	@$(MAKE) --no-print-directory host-upstream
+	@$(MAKE) --no-print-directory upstream
 	@$(MAKE) --no-print-directory host-ours
-	@$(MAKE) --no-print-directory guest-upstream
 	@$(MAKE) --no-print-directory guest-ours
 
 # --- userspace --------------------------------------------------------------------
@@ -200,7 +204,8 @@ patches: $(SRC_UP)/.pvapic-extracted
 
 # --- entry points ------------------------------------------------------------------
 
-run: kernels
+# make run boots our guest on the stock host: it needs those two kernels.
+run: upstream guest-ours
 	@$(TOP)/tools/pvapic/pvapic-run
 
 check: kernels guest-debug selftests
@@ -217,7 +222,7 @@ bench: kernels
 	@$(TOP)/tools/pvapic/pvapic-bench
 
 clean:
-	rm -rf $(OBJ) $(SRC_UP)/$(HOST_OBJDIR) $(SRC_HOST)/$(HOST_OBJDIR)
+	rm -rf $(OBJ) $(SRC_UP)/obj-* $(SRC_OURS)/obj-* $(SRC_HOST)/obj-*
 	-@$(MAKE) --no-print-directory -C $(TOP)/tools/testing/pvapic clean
 
 distclean: clean

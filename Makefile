@@ -88,7 +88,8 @@ $(SRC_UP)/.pvapic-extracted: | deps
 
 # A patched tree is recreated from the pristine one whenever its series
 # changes; unchanged files keep their times, so kbuild rebuilds only what
-# the patches touch, in the object directories (obj-*) kept across. $(1): tree, $(2): patch directory (with a series file)
+# the patches touch in the object directories (obj-*), which are kept.
+# $(1): tree, $(2): patch directory (with a series file)
 define patched_tree
 	rm -rf $(1).keep; mkdir -p $(1).keep
 	for d in $(1)/obj-*; do if [ -d $$d ]; then mv $$d $(1).keep/; fi; done

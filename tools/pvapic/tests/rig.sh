@@ -3,7 +3,7 @@
 # Tests of the boot rig itself: topology, feature flags, output and status
 # passthrough, host counters, and the rig's own failure paths.
 source "$(dirname "$0")/lib.sh"
-tap_plan 17
+tap_plan 23
 
 # Refused before anything boots: exit 125 with one "pvapic-vm:" line.
 for bad in "1,2" "0,5,5" "0,zz" "0,0x4000"; do
@@ -11,6 +11,24 @@ for bad in "1,2" "0,5,5" "0,zz" "0,0x4000"; do
 	[ $rc -eq 125 ] && [ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ] &&
 		[[ $out == "pvapic-vm: "* ]]
 	tap_result $? "--apic-ids $bad is refused before boot" "rc=$rc" "$out"
+done
+
+# A level-1 QEMU asked for that is not there is refused; no other QEMU
+# takes its place silently.
+out=$(PVAPIC_BOOT_LOG= PVAPIC_QEMU=/nonexistent/qemu-system-x86_64 "$VM" -- true 2>&1); rc=$?
+expect_eq "125 pvapic-vm: PVAPIC_QEMU=/nonexistent/qemu-system-x86_64 is not an executable" \
+	"$rc $out" "PVAPIC_QEMU naming no executable is refused before boot"
+
+# A guest panic is never retried, unless the guest was resumed in a state
+# no guest code reaches (saved consoles of real failures, and the same
+# edited into states a guest can reach).
+C=$PVAPIC_TOP/tools/pvapic/tests/consoles
+for t in "ud-rdgsbase:#UD at the rdgsbase in paranoid_entry, which the jmp before it skips (CR4 00000000000006b0, no FSGSBASE)" \
+	 "df-rflags0:double fault with RFLAGS 0 in its frame" \
+	 "ud-rdgsbase-fsgsbase:" "ud-elsewhere:" "df-genuine:"; do
+	f=${t%%:*} want=${t#*:}
+	expect_eq "$want" "$("$VM" --impossible-state "$C/$f.log" 2>&1)" \
+		"console $f: ${want:-a fault of the guest, not of the emulation}"
 done
 
 # Upstream refuses CPUs above APIC ID 255 without ext-dest-id ...

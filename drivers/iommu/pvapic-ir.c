@@ -18,6 +18,10 @@
  * cannot reach. The other CPUs come online and do everything but handle
  * external interrupts.
  *
+ * When every possible CPU has an APIC ID a message can name (always so with
+ * 15-bit IDs), the stub does not register and the guest keeps the vector
+ * domain's own MSI, IOAPIC and HPET path, domains and chips unchanged.
+ *
  * Boot with pvapic_extdest=off for upstream's behaviour.
  */
 
@@ -51,6 +55,8 @@ static bool pvapic_ir_on __initdata = true;
 static bool pvapic_ir_ext __ro_after_init;
 static u32 pvapic_ir_limit __ro_after_init = PVAPIC_IR_LIMIT_8BIT;
 static bool pvapic_ir_active __ro_after_init;
+/* Every possible CPU is reachable, so the stub stays out of the way. */
+static bool pvapic_ir_covered __ro_after_init;
 
 /*
  * The reachable set: CPUs whose APIC ID a message can name. Written under
@@ -439,6 +445,25 @@ static void pvapic_ir_note_cpu(unsigned int cpu)
 		cpumask_clear_cpu(cpu, &pvapic_reachable);
 }
 
+/*
+ * Whether every possible CPU has an APIC ID a message can name. The
+ * topology code knows the APIC ID of each possible CPU, present or not,
+ * and hot-adds no other (cpuid_to_apicid[]). With 15-bit IDs that always
+ * holds: no APIC ID reaches MAX_LOCAL_APIC.
+ */
+static bool __init pvapic_ir_covers_all(void)
+{
+	unsigned int cpu;
+
+	BUILD_BUG_ON(MAX_LOCAL_APIC - 1 > PVAPIC_IR_LIMIT_15BIT);
+	if (pvapic_ir_ext)
+		return true;
+	for_each_possible_cpu(cpu)
+		if (cpuid_to_apicid[cpu] > pvapic_ir_limit)
+			return false;
+	return true;
+}
+
 static int __init pvapic_ir_prepare(void)
 {
 	struct fwnode_handle *fn;
@@ -458,6 +483,14 @@ static int __init pvapic_ir_prepare(void)
 		pvapic_ir_note_cpu(cpu);
 	if (cpumask_empty(&pvapic_reachable))
 		return -ENODEV;
+	if (pvapic_ir_covers_all()) {
+		/* Every possible CPU is reachable: nothing to remap. */
+		pvapic_ir_covered = true;
+		cpumask_copy(&pvapic_reachable, cpu_possible_mask);
+		pr_debug("not needed: all possible APIC IDs <= %u\n",
+			 pvapic_ir_limit);
+		return -ENODEV;
+	}
 
 	fn = irq_domain_alloc_named_fwnode("PVAPIC-IR");
 	if (!fn)
@@ -535,6 +568,16 @@ static ssize_t active_show(struct kobject *kobj, struct kobj_attribute *attr,
 
 static struct kobj_attribute pvapic_ir_attr_active = __ATTR_RO(active);
 
+static ssize_t mode_show(struct kobject *kobj, struct kobj_attribute *attr,
+			 char *buf)
+{
+	if (pvapic_ir_active)
+		return sysfs_emit(buf, "active\n");
+	return sysfs_emit(buf, "%s\n", pvapic_ir_covered ? "not-needed" : "off");
+}
+
+static struct kobj_attribute pvapic_ir_attr_mode = __ATTR_RO(mode);
+
 static ssize_t ext_dest_id_show(struct kobject *kobj,
 				struct kobj_attribute *attr, char *buf)
 {
@@ -561,6 +604,7 @@ static struct kobj_attribute pvapic_ir_attr_reachable = __ATTR_RO(reachable);
 
 static struct attribute *pvapic_ir_attrs[] = {
 	&pvapic_ir_attr_active.attr,
+	&pvapic_ir_attr_mode.attr,
 	&pvapic_ir_attr_ext.attr,
 	&pvapic_ir_attr_limit.attr,
 	&pvapic_ir_attr_reachable.attr,

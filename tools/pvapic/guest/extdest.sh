@@ -8,9 +8,11 @@ st=${PVAPIC_SELFTESTS:?PVAPIC_SELFTESTS not set}
 ir=/sys/kernel/pvapic/irq
 
 echo "online: $(cat /sys/devices/system/cpu/online)"
-for f in active ext_dest_id apic_id_limit reachable; do
+echo "possible: $(cat /sys/devices/system/cpu/possible)"
+for f in active mode ext_dest_id apic_id_limit reachable; do
 	echo "irq-$f: $(cat $ir/$f 2>&1)"
 done
+"$(dirname "$0")/irq-hierarchy.sh"
 for d in /sys/kernel/debug/kunit/pvapic_extdest; do
 	[ -d "$d" ] && grep -E '^    (not )?ok ' "$d/results" | sed 's/^    /kunit: /'
 done

@@ -7,7 +7,11 @@
 # - ext-dest-id on: that pin accepted and CPU 1 (APIC ID 0x105) counts the
 #   interrupt while files are read, which needs 15-bit routing by the host;
 # - both: the irq_affinity kselftest, the KUnit suite, disk reads checked
-#   block for block while CPUs 1 and 2 go offline and online.
+#   block for block while CPUs 1 and 2 go offline and online;
+# - ext-dest-id on, where every CPU is reachable: the composer steps aside
+#   and our guest's irq domains and chips are exactly upstream's on the
+#   same topology (an upstream boot), while with it off the PVAPIC-IR
+#   domain is there.
 source "$(dirname "$0")/lib.sh"
 BUILD=${PVAPIC_BUILD:-$PVAPIC_TOP/build}
 ST=$BUILD/src/ours/tools/testing/selftests/pvapic
@@ -25,14 +29,23 @@ count() { awk -v c="$1" '{print $(c + 2)}' <<<"$2"; }
 
 NKSFT=$(grep -c '^TEST_F(' "$ST/irq_affinity.c")
 NKUNIT=5
-tap_plan $((2 * (9 + NKSFT + 1) + 4 + 3 + 3))
+tap_plan $((2 * (9 + NKSFT + 1) + 5 + 5 + 3))
 
+hier_on=
 for ext in off on; do
 	run $ext
 	tap_result $rc "ext-dest-id $ext: the rig ran the guest" "$err"
 	expect_eq 0-2 "$(get online "$out")" "ext-dest-id $ext: CPUs 0-2 online (APIC IDs 0,0x105,0x1ff)"
-	expect_eq 1 "$(get irq-active "$out")" "ext-dest-id $ext: the composer is active"
-	if [ $ext = off ]; then lim=255 reach=0; else lim=32767 reach=0-2; fi
+	if [ $ext = off ]; then
+		expect_eq "1 active" "$(get irq-active "$out") $(get irq-mode "$out")" \
+			"ext-dest-id off: the composer is active (CPUs 1 and 2 unreachable)"
+		lim=255 reach=0
+	else
+		expect_eq "0 not-needed" "$(get irq-active "$out") $(get irq-mode "$out")" \
+			"ext-dest-id on: the composer is not needed (every APIC ID fits 15 bits)"
+		# Every possible CPU, the hot-pluggable ones included.
+		lim=32767 reach=$(get possible "$out")
+	fi
 	expect_eq "$lim" "$(get irq-apic_id_limit "$out")" "ext-dest-id $ext: APIC ID limit $lim"
 	expect_eq "$reach" "$(get irq-reachable "$out")" "ext-dest-id $ext: reachable CPUs $reach"
 	nk=$(printf '%s\n' "$out" | grep -c '^kunit: ok ')
@@ -53,7 +66,9 @@ for ext in off on; do
 		"$NKSFT" $skip_ok
 
 	p9=$(get 9p-irq "$out")
+	hier=$(printf '%s\n' "$out" | grep -E '^irq(domain|chain): ')
 	if [ $ext = off ]; then
+		expect_match '^irqdomain: PVAPIC-IR$' "$hier" "ext-dest-id off: the PVAPIC-IR domain is in the hierarchy"
 		eff=$(printf '%s\n' "$out" | sed -n 's/^effective: [0-9]* //p' | sort -u | paste -sd' ')
 		expect_eq 0 "$eff" "ext-dest-id off: every /proc/irq/*/effective_affinity_list is CPU 0"
 		expect_eq "1 Invalid argument" "$(get pin-cpu1-rc "$out")" \
@@ -67,9 +82,22 @@ for ext in off on; do
 		d1=$(( $(count 1 "$z") - $(count 1 "$a") )) d0=$(( $(count 0 "$z") - $(count 0 "$a") ))
 		[ "$d1" -gt 100 ]
 		tap_result $? "ext-dest-id on: CPU 1 took the 9p interrupts while files were read ($d1 on CPU 1, $d0 on CPU 0)"
+		hier_on=$hier
 	fi
 	printf '%s\n' "$out" | grep -E '^(interrupts|9p-|blk-|hotplug|dmesg):' | sed 's/^/# /'
 done
+
+# Upstream's guest on the same topology, disk included: its interrupt
+# hierarchy must be ours, domain for domain and chip for chip.
+vm --guest upstream --apic-ids 0,0x105,0x1ff --ext-dest-id on --disk 64 --timeout "$BOOT_TIMEOUT" \
+	--log "$LOGDIR/extdest-upstream.log" -- "$PVAPIC_TOP/tools/pvapic/guest/irq-hierarchy.sh"
+tap_result $rc "upstream, ext-dest-id on: the rig ran the guest" "$err"
+hier_up=$(printf '%s\n' "$out" | grep -E '^irq(domain|chain): ')
+nd=$(printf '%s\n' "$hier_up" | grep -c '^irqdomain: ') ni=$(printf '%s\n' "$hier_up" | grep -c '^irqchain: ')
+[ "$ni" -gt 0 ] && [ "$hier_on" = "$hier_up" ]
+tap_result $? "ext-dest-id on: our irq domains and chips are upstream's ($nd domains, $ni interrupts)" \
+	"differences (< upstream, > ours):" "$(diff <(printf '%s\n' "$hier_up") <(printf '%s\n' "$hier_on"))"
+printf '%s\n' "$hier_up" | sed 's/^/# upstream /'
 
 # pvapic_extdest=off gives upstream's behaviour back; in the same boot,
 # unknown values of the other parameters leave their defaults, with a

@@ -13,11 +13,11 @@ for bad in "1,2" "0,5,5" "0,zz" "0,0x4000"; do
 	tap_result $? "--apic-ids $bad is refused before boot" "rc=$rc" "$out"
 done
 
-# A level-1 QEMU asked for that is not there is refused; no other QEMU
-# takes its place silently.
+# Level 1's QEMU must be there (QEMU 11.1 from make deps, or PVAPIC_QEMU);
+# no other QEMU takes its place silently.
 out=$(PVAPIC_BOOT_LOG= PVAPIC_QEMU=/nonexistent/qemu-system-x86_64 "$VM" -- true 2>&1); rc=$?
-expect_eq "125 pvapic-vm: PVAPIC_QEMU=/nonexistent/qemu-system-x86_64 is not an executable" \
-	"$rc $out" "PVAPIC_QEMU naming no executable is refused before boot"
+expect_eq "125 pvapic-vm: level 1's QEMU /nonexistent/qemu-system-x86_64 is not an executable: run 'make deps' (or set PVAPIC_QEMU)" \
+	"$rc $out" "a missing level-1 QEMU is refused before boot, with the fix"
 
 # A guest panic is never retried, unless the guest was resumed in a state
 # no guest code reaches (saved consoles of real failures, and the same

@@ -248,8 +248,9 @@ static int pvapic_ir_set_affinity(struct irq_data *irqd,
 	ret = parent->chip->irq_set_affinity(parent, &pvapic_ir_scratch, force);
 	/*
 	 * Record what we honoured, so that smp_affinity shows the reachable
-	 * part of a mixed request. The old vector is released when the first
-	 * interrupt arrives at the new one (apic_ack_irq()), as without IR.
+	 * part of a mixed request. For edge interrupts the old vector is
+	 * released when the first interrupt arrives at the new one (the
+	 * parent's ack), as without IR.
 	 */
 	if (ret >= 0 && !irqd_affinity_is_managed(irqd)) {
 		irq_data_update_affinity(irqd, &pvapic_ir_scratch);
@@ -259,9 +260,16 @@ static int pvapic_ir_set_affinity(struct irq_data *irqd,
 	return ret;
 }
 
+/*
+ * Edge interrupts (handle_edge_irq() -> irq_ack) ack through the vector
+ * domain's apic_ack_edge(), which completes a move: the first interrupt on
+ * the new vector releases the old one. There is no remapping table whose
+ * update could release it instead. Level-triggered IOAPIC pins end in
+ * ioapic_ir_ack_level(), which does not complete moves.
+ */
 static struct irq_chip pvapic_ir_chip = {
 	.name			= "PVAPIC-IR",
-	.irq_ack		= apic_ack_irq,
+	.irq_ack		= irq_chip_ack_parent,
 	.irq_set_affinity	= pvapic_ir_set_affinity,
 	.irq_compose_msi_msg	= pvapic_ir_compose_msi_msg,
 	.irq_retrigger		= irq_chip_retrigger_hierarchy,
@@ -332,17 +340,19 @@ static int pvapic_ir_alloc(struct irq_domain *domain, unsigned int virq,
 	for (i = 0; i < nr_irqs; i++) {
 		irqd = irq_get_irq_data(virq + i);
 		pvapic_ir_initial_affinity(irqd);
-		if (irqd_affinity_is_managed(irqd) &&
-		    !cpumask_subset(irq_data_get_affinity_mask(irqd),
-				    &pvapic_reachable))
-			xa_store(&pvapic_ir_managed, virq + i, irqd, GFP_KERNEL);
+		if (!irqd_affinity_is_managed(irqd) ||
+		    cpumask_subset(irq_data_get_affinity_mask(irqd),
+				   &pvapic_reachable))
+			continue;
+		/* Without its entry the offline guard would miss it. */
+		ret = xa_err(xa_store(&pvapic_ir_managed, virq + i, irqd,
+				      GFP_KERNEL));
+		if (ret)
+			goto erase;
 	}
 	ret = irq_domain_alloc_irqs_parent(domain, virq, nr_irqs, arg);
-	if (ret < 0) {
-		for (i = 0; i < nr_irqs; i++)
-			xa_erase(&pvapic_ir_managed, virq + i);
-		return ret;
-	}
+	if (ret < 0)
+		goto erase;
 	for (i = 0; i < nr_irqs; i++) {
 		irqd = irq_domain_get_irq_data(domain, virq + i);
 		irqd->chip = &pvapic_ir_chip;
@@ -356,6 +366,11 @@ static int pvapic_ir_alloc(struct irq_domain *domain, unsigned int virq,
 			irq_set_status_flags(virq + i, IRQ_MOVE_PCNTXT);
 	}
 	return 0;
+
+erase:
+	for (i = 0; i < nr_irqs; i++)
+		xa_erase(&pvapic_ir_managed, virq + i);
+	return ret;
 }
 
 static void pvapic_ir_free(struct irq_domain *domain, unsigned int virq,
@@ -545,7 +560,12 @@ static int pvapic_ir_cpu_down(unsigned int cpu)
 			cpu);
 		return -EBUSY;
 	}
-	/* Managed spreads are fixed once allocated, so no lock is needed. */
+	/*
+	 * Managed spreads are fixed once allocated. A device may free its
+	 * interrupts meanwhile: the domain's free erases the entry first,
+	 * and the descriptor with its masks is freed after a grace period.
+	 */
+	rcu_read_lock();
 	xa_for_each(&pvapic_ir_managed, irq, irqd) {
 		m = irq_data_get_affinity_mask(irqd);
 		if (pvapic_ir_managed_may_offline(cpu, m, &pvapic_reachable,
@@ -553,8 +573,10 @@ static int pvapic_ir_cpu_down(unsigned int cpu)
 			continue;
 		pr_warn("CPU %u stays online: it is the only reachable CPU of irq %lu, whose CPUs %*pbl are online\n",
 			cpu, irq, cpumask_pr_args(m));
+		rcu_read_unlock();
 		return -EBUSY;
 	}
+	rcu_read_unlock();
 	return 0;
 }
 

@@ -32,7 +32,7 @@ for g in $GUESTS; do
 	}
 done
 
-NKSFT=$(grep -c '^TEST_F(' "$ST/irq_affinity.c")
+NKSFT=$(grep -c -E '^TEST_F(_TIMEOUT)?\(' "$ST/irq_affinity.c")
 set -- $GUESTS
 tap_plan $(($# * (12 + NKSFT + 1)))
 

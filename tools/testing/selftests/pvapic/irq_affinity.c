@@ -7,15 +7,20 @@
  * /sys/kernel/pvapic/irq/reachable.
  * For MSI-X interrupts (which move at once; IOAPIC ones move at their next
  * interrupt) a request with no reachable online CPU fails with EINVAL and
- * changes nothing, a mixed one is limited to its reachable part, and empty
- * and offline-only requests fall back to a default that is reachable too.
+ * changes nothing, a mixed one is limited to its reachable part, empty
+ * and offline-only requests fall back to a default that is reachable too,
+ * and five moves in a row of the 9p root's interrupt between two reachable
+ * CPUs each take effect and complete.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../kselftest_harness.h"
 #include "workload.h"
@@ -307,6 +312,112 @@ TEST_F(irq, empty_and_offline_only)
 			if (irq_file(ok[i], "effective_affinity_list", &eff))
 				EXPECT_TRUE(subset(&eff, &self->reach));
 		}
+	}
+}
+
+/* The 9p root's interrupt: the MSI-X line of a virtio "-requests" queue. */
+static int requests_irq(void)
+{
+	FILE *f = fopen("/proc/interrupts", "r");
+	char line[1024];
+	int irq = -1;
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, "PCI-MSIX") && strstr(line, "-requests") &&
+		    sscanf(line, " %d:", &irq) == 1)
+			break;
+	fclose(f);
+	return irq;
+}
+
+/* Files under /usr/share not read yet in this boot: 9p traffic. */
+#define NR_FILES	256
+static char *files[NR_FILES];
+static int nr_files, next_file;
+
+static int note_file(const char *path, const struct stat *st, int type,
+		     struct FTW *ftw)
+{
+	if (type == FTW_F && st->st_size > 0)
+		files[nr_files++] = strdup(path);
+	return nr_files == NR_FILES;
+}
+
+/* Read N files nobody has read in this boot; the number actually read. */
+static int read_new_files(int n)
+{
+	char buf[4096];
+	int done = 0, fd;
+
+	if (!nr_files)
+		nftw("/usr/share", note_file, 16, FTW_PHYS);
+	while (done < n && next_file < nr_files) {
+		fd = open(files[next_file++], O_RDONLY);
+		if (fd < 0)
+			continue;
+		while (read(fd, buf, sizeof(buf)) > 0)
+			;
+		close(fd);
+		done++;
+	}
+	return done;
+}
+
+/* move_in_progress of IRQ in /sys/kernel/debug/irq, or -1. */
+static int pending_move(int irq)
+{
+	char path[128], line[256];
+	int v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/irq/irqs/%d", irq);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, " move_in_progress: %d", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+/*
+ * Five moves of the 9p interrupt in a row, between two reachable online
+ * CPUs, each followed by interrupts: each one takes effect, and each one
+ * completes (the old vector is released once the new one has fired), so
+ * that the next one is not left pending for ever.
+ */
+TEST_F_TIMEOUT(irq, successive_moves, 180)
+{
+	int cpus[2], n = 0, i, irq, cpu, got;
+	struct cpus eff, want;
+	char list[16];
+
+	for (i = 0; i < MAX_CPUS && n < 2; i++)
+		if (self->reach.on[i] && self->online.on[i])
+			cpus[n++] = i;
+	if (n < 2)
+		SKIP(return, "fewer than two reachable online CPUs");
+	irq = requests_irq();
+	ASSERT_GT(irq, 0) TH_LOG("no virtio -requests MSI-X interrupt");
+	for (i = 0; i < 5; i++) {
+		cpu = cpus[(i + 1) % 2];
+		snprintf(list, sizeof(list), "%d", cpu);
+		ASSERT_EQ(0, set_affinity(irq, list))
+			TH_LOG("move %d: irq %d to CPU %d", i + 1, irq, cpu);
+		got = read_new_files(10);
+		ASSERT_GT(got, 0) TH_LOG("no file under /usr/share to read");
+		ASSERT_TRUE(irq_file(irq, "effective_affinity_list", &eff));
+		memset(&want, 0, sizeof(want));
+		want.on[cpu] = 1;
+		EXPECT_EQ(0, memcmp(&want, &eff, sizeof(eff)))
+			TH_LOG("move %d: irq %d's effective affinity is not CPU %d",
+			       i + 1, irq, cpu);
+		EXPECT_EQ(0, pending_move(irq))
+			TH_LOG("move %d: irq %d still has a move in progress after %d file reads",
+			       i + 1, irq, got);
 	}
 }
 

@@ -494,10 +494,6 @@ static int __init pvapic_ir_prepare(void)
 	pvapic_ir_ext = kvm_para_has_feature(KVM_FEATURE_MSI_EXT_DEST_ID);
 	pvapic_ir_limit = pvapic_ir_ext ? PVAPIC_IR_LIMIT_15BIT :
 					  PVAPIC_IR_LIMIT_8BIT;
-	for_each_possible_cpu(cpu)
-		pvapic_ir_note_cpu(cpu);
-	if (cpumask_empty(&pvapic_reachable))
-		return -ENODEV;
 	if (pvapic_ir_covers_all()) {
 		/* Every possible CPU is reachable: nothing to remap. */
 		pvapic_ir_covered = true;
@@ -506,6 +502,10 @@ static int __init pvapic_ir_prepare(void)
 			 pvapic_ir_limit);
 		return -ENODEV;
 	}
+	for_each_possible_cpu(cpu)
+		pvapic_ir_note_cpu(cpu);
+	if (cpumask_empty(&pvapic_reachable))
+		return -ENODEV;
 
 	fn = irq_domain_alloc_named_fwnode("PVAPIC-IR");
 	if (!fn)

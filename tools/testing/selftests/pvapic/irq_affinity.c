@@ -135,8 +135,11 @@ FIXTURE(irq) {
 	int msix[512], nr_msix;
 };
 
-/* MSI-X interrupts: their /proc/interrupts line names a PCI-MSIX chip. */
-static int msix_irqs(int *out, int max)
+/*
+ * MSI-X interrupts: their /proc/interrupts line names a PCI-MSIX chip and,
+ * unless NAME is NULL, contains NAME.
+ */
+static int msix_irqs(int *out, int max, const char *name)
 {
 	FILE *f = fopen("/proc/interrupts", "r");
 	char line[1024];
@@ -145,7 +148,8 @@ static int msix_irqs(int *out, int max)
 	if (!f)
 		return -errno;
 	while (fgets(line, sizeof(line), f) && n < max)
-		if (sscanf(line, " %d:", &irq) == 1 && strstr(line, "PCI-MSIX"))
+		if (sscanf(line, " %d:", &irq) == 1 && strstr(line, "PCI-MSIX") &&
+		    (!name || strstr(line, name)))
 			out[n++] = irq;
 	fclose(f);
 	return n;
@@ -176,7 +180,7 @@ FIXTURE_SETUP(irq)
 		self->offline.on[i] &= !self->online.on[i];
 	self->nr = irqs(self->irq, 512);
 	ASSERT_GT(self->nr, 0);
-	self->nr_msix = msix_irqs(self->msix, 512);
+	self->nr_msix = msix_irqs(self->msix, 512, NULL);
 	ASSERT_GT(self->nr_msix, 0) TH_LOG("no MSI-X interrupt in /proc/interrupts");
 }
 
@@ -315,23 +319,6 @@ TEST_F(irq, empty_and_offline_only)
 	}
 }
 
-/* The 9p root's interrupt: the MSI-X line of a virtio "-requests" queue. */
-static int requests_irq(void)
-{
-	FILE *f = fopen("/proc/interrupts", "r");
-	char line[1024];
-	int irq = -1;
-
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f))
-		if (strstr(line, "PCI-MSIX") && strstr(line, "-requests") &&
-		    sscanf(line, " %d:", &irq) == 1)
-			break;
-	fclose(f);
-	return irq;
-}
-
 /* Files under /usr/share not read yet in this boot: 9p traffic. */
 #define NR_FILES	256
 static char *files[NR_FILES];
@@ -400,8 +387,9 @@ TEST_F_TIMEOUT(irq, successive_moves, 180)
 			cpus[n++] = i;
 	if (n < 2)
 		SKIP(return, "fewer than two reachable online CPUs");
-	irq = requests_irq();
-	ASSERT_GT(irq, 0) TH_LOG("no virtio -requests MSI-X interrupt");
+	/* The 9p root's interrupt: a virtio "-requests" queue's MSI-X. */
+	ASSERT_EQ(1, msix_irqs(&irq, 1, "-requests"))
+		TH_LOG("no virtio -requests MSI-X interrupt");
 	for (i = 0; i < 5; i++) {
 		cpu = cpus[(i + 1) % 2];
 		snprintf(list, sizeof(list), "%d", cpu);

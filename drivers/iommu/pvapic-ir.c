@@ -44,7 +44,6 @@
 #include <asm/hypervisor.h>
 #include <asm/irq_remapping.h>
 #include <asm/irqdomain.h>
-#include <asm/msi.h>
 #include <asm/pvapic.h>
 
 #include "irq_remapping.h"

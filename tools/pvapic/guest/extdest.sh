@@ -1,9 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Runs inside a pvapic guest (with --disk) for tests/extdest.sh: prints the
-# facts about the composer as "key: value" lines, runs the irq_affinity
-# kselftest, then disk I/O while the CPUs other than 0 go offline and
-# online, checking every block read back.
+# facts about unreachable CPUs as "key: value" lines, runs the irq_affinity
+# kselftest, reads the disk from every CPU (also with only CPU 0 and the
+# unreachable CPUs online), then while the CPUs other than 0 go offline
+# and online, checking every block read back.
 st=${PVAPIC_SELFTESTS:?PVAPIC_SELFTESTS not set}
 ir=/sys/kernel/pvapic/irq
 
@@ -44,6 +45,18 @@ if [ -n "$p9" ]; then
 	echo "9p-after: $c1"
 fi
 
+# The serial port's IOAPIC interrupt, which moves at its next interrupt
+# (or when it is activated): pin it to CPU 1.
+if [ -d /proc/irq/4 ]; then
+	grep -q IRQD_ACTIVATED /sys/kernel/debug/irq/irqs/4 && act=activated || act=inactive
+	echo "pin4-state: $act"
+	before=$(cat /proc/irq/4/smp_affinity_list)
+	err=$( { echo 1 > /proc/irq/4/smp_affinity_list; } 2>&1 )
+	echo "pin4-cpu1-rc: $? ${err##*: }"
+	echo "pin4-cpu1-after: $(cat /proc/irq/4/smp_affinity_list) (before: $before)"
+	echo "$before" > /proc/irq/4/smp_affinity_list
+fi
+
 echo "=== selftest irq_affinity"
 "$st/irq_affinity" 2>&1
 echo "selftest-rc: irq_affinity $?"
@@ -62,6 +75,32 @@ if [ -b /dev/vda ]; then
 	echo "disk-read-cpu1: $([ "$got" = "$want" ] && echo same || echo DIFFERENT)"
 	echo "blk-before: $b0"
 	echo "blk-after: $b1"
+
+	# Each request queue has a managed interrupt (--disk-queues). A read
+	# from every online CPU completes, also after the unreachable CPUs
+	# went offline, then every reachable one but CPU 0, and the
+	# unreachable ones came back without them.
+	echo "blk-queues: $(ls -d /sys/block/vda/mq/[0-9]* | wc -l)"
+	echo "blk-managed: $(grep -E 'virtio[0-9]+-req' /proc/interrupts | awk '{sub(":", "", $1); print $1}' |
+		while read -r n; do grep -q IRQD_AFFINITY_MANAGED /sys/kernel/debug/irq/irqs/$n && echo "$n:$(cat /proc/irq/$n/smp_affinity_list)"; done | paste -sd' ')"
+	# A read whose completion never arrives cannot be killed: wait 60 s.
+	read_on() {
+		rm -f /tmp/read.$1
+		(taskset -c "$1" dd if=/dev/vda bs=1M count=16 iflag=direct 2>/dev/null |
+			md5sum > /tmp/read.$1.new && mv /tmp/read.$1.new /tmp/read.$1) &
+		for i in $(seq 600); do [ -f /tmp/read.$1 ] && break; sleep 0.1; done
+		[ "$(cat /tmp/read.$1 2>/dev/null)" = "$want" ] && echo "$1:same" || echo "$1:FAILED"
+	}
+	cpus_in() { awk -v l="$1" 'BEGIN { n = split(l, p, ","); for (i = 1; i <= n; i++) { if (split(p[i], r, "-") == 1) r[2] = r[1]; for (c = r[1]; c <= r[2]; c++) print c } }'; }
+	online=$(cat /sys/devices/system/cpu/online)
+	reach=$(cat $ir/reachable)
+	echo "disk-read-each: $(for c in $(cpus_in "$online"); do read_on "$c"; done | paste -sd' ')"
+	unreach=$(for c in $(cpus_in "$online"); do cpus_in "$reach" | grep -qx "$c" || echo "$c"; done)
+	others=$(for c in $(cpus_in "$online"); do [ "$c" != 0 ] && cpus_in "$reach" | grep -qx "$c" && echo "$c"; done)
+	for c in $unreach $others; do echo 0 > /sys/devices/system/cpu/cpu$c/online; done
+	for c in $unreach; do echo 1 > /sys/devices/system/cpu/cpu$c/online; done
+	echo "disk-read-unreachable-alone: online $(cat /sys/devices/system/cpu/online): $(for c in $unreach; do read_on "$c"; done | paste -sd' ')"
+	for c in $others; do echo 1 > /sys/devices/system/cpu/cpu$c/online; done
 
 	reads=0 bad=0 flips=0
 	(
@@ -89,5 +128,5 @@ if [ -b /dev/vda ]; then
 	echo "online-after: $(cat /sys/devices/system/cpu/online)"
 fi
 echo "dmesg-warnings: $(dmesg | grep -c -E 'WARNING:|BUG:|timed out|I/O error|Failed to redirect')"
-dmesg | grep -E 'pvapic-ir|WARNING:|BUG:|timed out|I/O error|Failed to redirect' | sed 's/^/dmesg: /'
+dmesg | grep -E 'pvapic-irq|WARNING:|BUG:|timed out|I/O error|Failed to redirect' | sed 's/^/dmesg: /'
 exit 0

@@ -31,7 +31,7 @@ if [ -d /sys/kernel/pvapic ]; then
 		printf '   %-28s %s\n' "${f#/sys/kernel/pvapic/}" "$(cat "$f")"
 	done
 	echo "== device interrupts (effective CPU; only reachable CPUs take them)"
-	grep -E 'PVIR|IO-APIC' /proc/interrupts | while read -r n rest; do
+	grep -E 'PCI-MSI|IO-APIC' /proc/interrupts | while read -r n rest; do
 		n=${n%:}
 		printf '   irq %-4s cpu %-4s %s\n' "$n" "$(cat /proc/irq/$n/effective_affinity_list)" \
 			"$(awk '{print $NF}' <<<"$rest")"

@@ -3,7 +3,7 @@
 # Tests of the boot rig itself: topology, feature flags, output and status
 # passthrough, host counters, and the rig's own failure paths.
 source "$(dirname "$0")/lib.sh"
-tap_plan 23
+tap_plan 26
 
 # Refused before anything boots: exit 125 with one "pvapic-vm:" line.
 for bad in "1,2" "0,5,5" "0,zz" "0,0x4000"; do
@@ -11,6 +11,13 @@ for bad in "1,2" "0,5,5" "0,zz" "0,0x4000"; do
 	[ $rc -eq 125 ] && [ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ] &&
 		[[ $out == "pvapic-vm: "* ]]
 	tap_result $? "--apic-ids $bad is refused before boot" "rc=$rc" "$out"
+done
+
+for t in "--disk 64 --disk-queues 0:--disk-queues takes 1 to 64, not '0'" \
+	 "--disk 64 --disk-queues 65:--disk-queues takes 1 to 64, not '65'" \
+	 "--disk-queues 3:--disk-queues needs --disk"; do
+	out=$(PVAPIC_BOOT_LOG= "$VM" ${t%%:*} -- true 2>&1); rc=$?
+	expect_eq "125 pvapic-vm: ${t#*:}" "$rc $out" "${t%%:*} is refused before boot"
 done
 
 # Level 1's QEMU must be there (QEMU 11.1 from make deps, or PVAPIC_QEMU);

@@ -1,0 +1,312 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pvapic: bring up the CPUs that no external interrupt can reach.
+ *
+ * Without interrupt remapping an IOAPIC or MSI message names its
+ * destination with an 8-bit APIC ID, or a 15-bit one when the host offers
+ * KVM_FEATURE_MSI_EXT_DEST_ID. Upstream caps the x2APIC ID there and
+ * leaves every CPU above the cap offline.
+ *
+ * When some possible CPU is above the cap and the boot CPU is not, this
+ * file lets them all come online and keeps device interrupts off the
+ * unreachable ones, using the interrupt code's own mechanisms:
+ *
+ * - the vector matrix never onlines an unreachable CPU, so no device
+ *   vector (managed or not, on allocation, activation, move or CPU
+ *   offline) is ever placed there; every message carries a reachable ID
+ *   and upstream's MSI, IOAPIC and HPET chips run unchanged;
+ * - an affinity request with no reachable online CPU is refused with
+ *   -EINVAL before anything is stored;
+ * - each managed spread drops its unreachable CPUs and the group holding
+ *   CPU 0 takes them all. CPU 0 is reachable and never goes offline on
+ *   x86, so every managed interrupt whose mask has an online CPU has a
+ *   reachable online one, and blk-mq maps every unreachable CPU to a
+ *   queue whose interrupt never shuts down.
+ *
+ * Every other guest, and every guest booted with pvapic_extdest=off, runs
+ * upstream's path: each hook tests pvapic_irq_limited, which stays false.
+ */
+
+#define pr_fmt(fmt) "pvapic-irq: " fmt
+
+#include <linux/cpumask.h>
+#include <linux/init.h>
+#include <linux/irq.h>
+#include <linux/irqdomain.h>
+#include <linux/kobject.h>
+#include <linux/pvapic-irq.h>
+#include <linux/sched/isolation.h>
+#include <linux/string.h>
+#include <linux/sysfs.h>
+
+#include <asm/apic.h>
+#include <asm/hypervisor.h>
+#include <asm/irqdomain.h>
+#include <asm/pvapic.h>
+
+#include "pvapic_extirq.h"
+
+/* What /sys/kernel/pvapic/irq/mode reports. */
+enum pvapic_irq_mode {
+	PVAPIC_IRQ_OFF,		/* upstream's cap, or never decided */
+	PVAPIC_IRQ_NOT_NEEDED,	/* every possible CPU is reachable */
+	PVAPIC_IRQ_ACTIVE,	/* some CPUs are unreachable and online */
+};
+
+bool pvapic_irq_limited __ro_after_init;
+struct cpumask pvapic_irq_cpus __ro_after_init;
+
+static bool pvapic_irq_on __initdata = true;
+static u32 pvapic_irq_limit __ro_after_init = PVAPIC_IRQ_LIMIT_8BIT;
+static enum pvapic_irq_mode pvapic_irq_mode __ro_after_init = PVAPIC_IRQ_OFF;
+
+static int __init pvapic_irq_param(char *arg)
+{
+	if (arg && !strcmp(arg, "on")) {
+		pvapic_irq_on = true;
+	} else if (arg && !strcmp(arg, "off")) {
+		pvapic_irq_on = false;
+	} else {
+		pr_warn("pvapic_extdest=%s: expected on or off; keeping on\n",
+			arg ? arg : "");
+		return -EINVAL;
+	}
+	return 0;
+}
+early_param("pvapic_extdest", pvapic_irq_param);
+
+/**
+ * pvapic_irq_reachable_cpus() - the CPUs a message can name
+ * @dst: result: the CPUs of @possible whose APIC ID is at most @limit
+ * @apicids: APIC ID of each CPU number (BAD_APICID when unknown)
+ * @possible: the possible CPUs
+ * @limit: the highest APIC ID a message can carry
+ *
+ * A CPU whose APIC ID is unknown is left out of @dst, but does not count
+ * as above the limit: it can never be brought up.
+ *
+ * Return: true when no CPU of @possible has an APIC ID above @limit.
+ */
+bool pvapic_irq_reachable_cpus(struct cpumask *dst, const u32 *apicids,
+			       const struct cpumask *possible, u32 limit)
+{
+	bool all = true;
+	unsigned int cpu;
+
+	cpumask_clear(dst);
+	for_each_cpu(cpu, possible) {
+		if (apicids[cpu] == BAD_APICID)
+			continue;
+		if (apicids[cpu] <= limit)
+			__cpumask_set_cpu(cpu, dst);
+		else
+			all = false;
+	}
+	return all;
+}
+
+/**
+ * pvapic_irq_setup() - decide, as x2APIC comes up, whether to cap it
+ * @limit: the highest APIC ID an IOAPIC or MSI message can carry here
+ *	   (255, or 32767 with the extended destination ID)
+ *
+ * Called by try_to_enable_x2apic() without interrupt remapping, with
+ * interrupts off and before any CPU but the boot CPU runs. The topology
+ * code has registered the APIC ID of every possible CPU by then and
+ * never hot-adds another.
+ *
+ * Return: true when some possible CPU is unreachable and the caller must
+ * not cap the APIC ID: the unreachable CPUs are then brought up and kept
+ * free of device interrupts. False for upstream's behaviour.
+ */
+bool __init pvapic_irq_setup(u32 limit)
+{
+	if (!hypervisor_is_type(X86_HYPER_KVM))
+		return false;
+
+	pvapic_irq_limit = limit;
+	if (pvapic_irq_reachable_cpus(&pvapic_irq_cpus, cpuid_to_apicid,
+				      cpu_possible_mask, limit)) {
+		pvapic_irq_mode = PVAPIC_IRQ_NOT_NEEDED;
+		pr_debug("not needed: every possible APIC ID is at most %#x\n",
+			 limit);
+		return false;
+	}
+	if (!pvapic_irq_on) {
+		pr_info("off (pvapic_extdest=off): CPUs with an APIC ID above %#x stay offline\n",
+			limit);
+		return false;
+	}
+	if (!cpumask_test_cpu(0, &pvapic_irq_cpus)) {
+		pr_warn("the boot CPU's APIC ID %#x is above %#x: CPUs above it stay offline\n",
+			cpuid_to_apicid[0], limit);
+		return false;
+	}
+	/*
+	 * The unreachable CPUs' queue is served by CPU 0's group; with CPU 0
+	 * isolated from managed interrupts, it could be left with only
+	 * unreachable CPUs to move to.
+	 */
+	if (housekeeping_enabled(HK_TYPE_MANAGED_IRQ) &&
+	    !housekeeping_test_cpu(0, HK_TYPE_MANAGED_IRQ)) {
+		pr_warn("isolcpus=managed_irq isolates CPU 0: CPUs with an APIC ID above %#x stay offline\n",
+			limit);
+		return false;
+	}
+	pvapic_irq_limited = true;
+	pvapic_irq_mode = PVAPIC_IRQ_ACTIVE;
+	pr_info("device interrupts reach APIC IDs up to %#x: CPUs %*pbl of %u; the others come online without them\n",
+		limit, cpumask_pr_args(&pvapic_irq_cpus), num_possible_cpus());
+	pr_info("a crash or kexec on a CPU outside that set starts a kernel without device interrupts\n");
+	return true;
+}
+
+/*
+ * A reachable CPU for a group left with none: round-robin over the present
+ * ones other than CPU 0, which serves the unreachable CPUs; CPU 0 when
+ * there is no other.
+ */
+static unsigned int pvapic_irq_orphan_cpu(int *last,
+					  const struct cpumask *reachable,
+					  const struct cpumask *present)
+{
+	unsigned int cpu;
+
+	cpu = cpumask_next_and(*last, reachable, present);
+	if (cpu >= nr_cpu_ids)
+		cpu = cpumask_next_and(0, reachable, present);
+	if (cpu >= nr_cpu_ids)
+		return 0;
+	*last = cpu;
+	return cpu;
+}
+
+/**
+ * pvapic_irq_fixup_groups() - make a managed spread deliverable
+ * @groups: one set's groups, together covering @possible once
+ * @nr: number of groups
+ * @reachable: the CPUs a message can name; CPU 0 is one of them
+ * @possible: the possible CPUs
+ * @present: the present CPUs
+ *
+ * Each group keeps only its reachable CPUs; a group left empty gets one
+ * reachable present CPU (round-robin, CPU 0 last), since an interrupt
+ * needs a non-empty mask. The group holding CPU 0 then takes every
+ * unreachable CPU: it is the only group whose interrupt serves them, and
+ * CPU 0, which never goes offline, keeps it started.
+ */
+void pvapic_irq_fixup_groups(struct cpumask *groups, unsigned int nr,
+			     const struct cpumask *reachable,
+			     const struct cpumask *possible,
+			     const struct cpumask *present)
+{
+	unsigned int i, cpu, anchor = 0;
+	int last = 0;
+
+	if (!nr)
+		return;
+	for (i = 0; i < nr; i++) {
+		if (cpumask_test_cpu(0, &groups[i]))
+			anchor = i;
+		if (!cpumask_and(&groups[i], &groups[i], reachable))
+			__cpumask_set_cpu(pvapic_irq_orphan_cpu(&last, reachable,
+								present),
+					  &groups[i]);
+	}
+	__cpumask_set_cpu(0, &groups[anchor]);
+	for_each_cpu_andnot(cpu, possible, reachable)
+		__cpumask_set_cpu(cpu, &groups[anchor]);
+}
+
+/**
+ * pvapic_irq_affinity_ok() - whether an affinity request can be honoured
+ * @d: the interrupt's irq_data
+ * @mask: the CPUs asked for
+ *
+ * Managed interrupts keep their spread (pvapic_irq_fixup_groups() made it
+ * deliverable) and interrupts outside the x86 vector domain are not
+ * ours to judge.
+ *
+ * Return: false when @d gets its vector from the x86 vector domain and
+ * @mask has no CPU that its message can name. A mask whose reachable CPUs
+ * are offline is left to the vector domain, as without pvapic.
+ */
+bool pvapic_irq_affinity_ok(struct irq_data *d, const struct cpumask *mask)
+{
+	return irqd_affinity_is_managed(d) ||
+	       !irq_domain_get_irq_data(x86_vector_domain, d->irq) ||
+	       cpumask_intersects(mask, &pvapic_irq_cpus);
+}
+
+/* --- /sys/kernel/pvapic/irq/ ----------------------------------------- */
+
+static const char * const pvapic_irq_mode_names[] = {
+	[PVAPIC_IRQ_OFF]	= "off",
+	[PVAPIC_IRQ_NOT_NEEDED]	= "not-needed",
+	[PVAPIC_IRQ_ACTIVE]	= "active",
+};
+
+static ssize_t active_show(struct kobject *kobj, struct kobj_attribute *attr,
+			   char *buf)
+{
+	return sysfs_emit(buf, "%d\n", pvapic_irq_limited);
+}
+
+static struct kobj_attribute pvapic_irq_attr_active = __ATTR_RO(active);
+
+static ssize_t mode_show(struct kobject *kobj, struct kobj_attribute *attr,
+			 char *buf)
+{
+	return sysfs_emit(buf, "%s\n", pvapic_irq_mode_names[pvapic_irq_mode]);
+}
+
+static struct kobj_attribute pvapic_irq_attr_mode = __ATTR_RO(mode);
+
+static ssize_t ext_dest_id_show(struct kobject *kobj,
+				struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", pvapic_irq_limit > PVAPIC_IRQ_LIMIT_8BIT);
+}
+
+static struct kobj_attribute pvapic_irq_attr_ext = __ATTR_RO(ext_dest_id);
+
+static ssize_t apic_id_limit_show(struct kobject *kobj,
+				  struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", pvapic_irq_limit);
+}
+
+static struct kobj_attribute pvapic_irq_attr_limit = __ATTR_RO(apic_id_limit);
+
+static ssize_t reachable_show(struct kobject *kobj,
+			      struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%*pbl\n", cpumask_pr_args(&pvapic_irq_cpus));
+}
+
+static struct kobj_attribute pvapic_irq_attr_reachable = __ATTR_RO(reachable);
+
+static struct attribute *pvapic_irq_attrs[] = {
+	&pvapic_irq_attr_active.attr,
+	&pvapic_irq_attr_mode.attr,
+	&pvapic_irq_attr_ext.attr,
+	&pvapic_irq_attr_limit.attr,
+	&pvapic_irq_attr_reachable.attr,
+	NULL
+};
+
+static const struct attribute_group pvapic_irq_group = {
+	.name = "irq",
+	.attrs = pvapic_irq_attrs,
+};
+
+static int __init pvapic_irq_late_init(void)
+{
+	int ret;
+
+	ret = pvapic_sysfs_add_group(&pvapic_irq_group);
+	if (ret)
+		pr_warn("no sysfs files (%d)\n", ret);
+	return 0;
+}
+late_initcall(pvapic_irq_late_init);

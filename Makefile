@@ -89,27 +89,28 @@ $(SRC_UP)/.pvapic-extracted: | deps
 # A patched tree is recreated from the pristine one whenever its series
 # changes; unchanged files keep their times, so kbuild rebuilds only what
 # the patches touch in the object directories (obj-*), which are kept.
-# A file the previous series patched and this one does not is back to its
-# pristine content with its old time: it is touched too (the list of
-# patched files is kept in .pvapic-patched-files), or kbuild would keep
-# the object built from the patched version.
+# Every file the old tree had changed (newer than the pristine tree's
+# stamp: patched or overlaid) is touched in the new one before patching,
+# or a file the new series no longer patches would come back with its old
+# time and kbuild would keep the object built from the patched version.
+# Touched files stay newer than the stamp, so a failed patch loses none.
 # $(1): tree, $(2): patch directory (with a series file)
 define patched_tree
 	rm -rf $(1).keep; mkdir -p $(1).keep
+	if [ -d $(1) ]; then (cd $(1) && find . -path './obj-*' -prune -o -type f \
+		-newer $(SRC_UP)/.pvapic-extracted -print) > $(1).keep/.changed; fi
 	for d in $(1)/obj-*; do if [ -d $$d ]; then mv $$d $(1).keep/; fi; done
-	if [ -f $(1)/.pvapic-patched-files ]; then cp $(1)/.pvapic-patched-files $(1).keep/.old-files; fi
 	rm -rf $(1)
 	rsync -a --exclude='/obj-*/' $(SRC_UP)/ $(1)/
 	mv $(1).keep/obj-* $(1)/ 2>/dev/null || true
+	if [ -s $(1).keep/.changed ]; then (cd $(1) && xargs -r touch -c) < $(1).keep/.changed; fi
+	rm -rf $(1).keep
 	rm -f $(1)/.pvapic-extracted
 	@set -e; grep -v -E '^[[:space:]]*(#|$$)' $(2)/series | \
 	while read -r p; do \
 		echo "  PATCH   $$p"; \
 		patch -d $(1) -p1 -s --no-backup-if-mismatch -f < $(2)/$$p; \
-		sed -n 's|^+++ b/\([^[:space:]]*\).*|\1|p' $(2)/$$p >> $(1)/.pvapic-patched-files; \
 	done
-	if [ -f $(1).keep/.old-files ]; then cd $(1) && xargs -r touch -c < $(1).keep/.old-files; fi
-	rm -rf $(1).keep
 	touch $(1)/.pvapic-patched
 endef
 

@@ -157,7 +157,7 @@ bool __init pvapic_irq_setup(u32 limit)
 	pvapic_irq_mode = PVAPIC_IRQ_ACTIVE;
 	pr_info("device interrupts reach APIC IDs up to %#x: CPUs %*pbl of %u; the others come online without them\n",
 		limit, cpumask_pr_args(&pvapic_irq_cpus), num_possible_cpus());
-	pr_info("a crash or kexec on a CPU outside that set starts a kernel without device interrupts\n");
+	pr_info("a crash dump started on a CPU outside that set gets no device interrupts\n");
 	return true;
 }
 

@@ -7,7 +7,7 @@
  * either lies within it or holds CPU 0; every other interrupt's affinity
  * has a reachable CPU.
  * For MSI-X interrupts (which move at once; IOAPIC ones move at their next
- * interrupt) a request with no reachable online CPU fails with EINVAL and
+ * interrupt) a request naming no reachable CPU fails with EINVAL and
  * changes nothing, a mixed one is kept as asked and served by its
  * reachable CPUs, empty and offline-only requests fall back to upstream's
  * default, and five moves in a row of the 9p root's interrupt between two
@@ -202,6 +202,8 @@ FIXTURE_SETUP(irq)
 	ASSERT_TRUE(read_list(IRQ_DIR "/reachable", &self->reach));
 	ASSERT_TRUE(read_list("/sys/devices/system/cpu/online", &self->online));
 	ASSERT_FALSE(empty(&self->reach));
+	ASSERT_EQ(0, access("/sys/kernel/debug/irq/irqs", R_OK))
+		TH_LOG("no /sys/kernel/debug/irq/irqs: mount debugfs (CONFIG_GENERIC_IRQ_DEBUGFS)");
 	for (i = 0; i < MAX_CPUS; i++)
 		self->unreach_online.on[i] = self->online.on[i] && !self->reach.on[i];
 	ASSERT_TRUE(read_list("/sys/devices/system/cpu/possible", &self->offline));

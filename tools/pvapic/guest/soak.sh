@@ -6,18 +6,23 @@
 # (call-function, NMI and reschedule multicasts from every CPU) while, at
 # the same time, the PV IPI switch flips every few milliseconds, the CPUs
 # other than 0 go offline and online, and a disk is read back block for
-# block. Prints "key: value" lines, and dmesg's warnings at the end.
+# block. Then the disk's managed interrupts through CPU hotplug: an
+# unreachable CPU U online with every reachable CPU R but 0 offline
+# (offline U, offline R, online U), the disk probed while R is offline,
+# and the disk removed and probed again while CPUs go offline and online.
+# Prints "key: value" lines, and dmesg's warnings at the end.
 dur=${1:?seconds}
 obj=${PVAPIC_GUEST_OBJ:?PVAPIC_GUEST_OBJ not set}
 st=${PVAPIC_SELFTESTS:?PVAPIC_SELFTESTS not set}
 sw=/sys/kernel/pvapic/ipi/enabled
 stop=/tmp/soak-stop
+source "$(dirname "$0")/disk-lib.sh"
 cpus=$(ls -d /sys/devices/system/cpu/cpu[1-9]*/online)
 
 echo "online: $(cat /sys/devices/system/cpu/online)"
 echo "reachable: $(cat /sys/kernel/pvapic/irq/reachable)"
 echo "=== selftest irq_affinity"
-"$st/irq_affinity" 2>&1
+PVAPIC_MOVE_DEVICES=1 "$st/irq_affinity" 2>&1
 echo "selftest-rc: irq_affinity $?"
 
 # Bad module parameters: each refused with EINVAL, a message naming the
@@ -119,11 +124,78 @@ echo "online-after: $(cat /sys/devices/system/cpu/online)"
 echo 1 > $sw
 echo "enabled-after: $(cat $sw)"
 
+t0=$SECONDS
+# offline U, offline R, online U: a read on U completes (its queue's
+# interrupt must not be started on U, nor aimed at R's vector).
+want4=${want[0]}
+U=$(online_unreachable) R=$(online_reachable_but_0)
+echo "managed-sequence: $(for u in $U; do for r in $R; do
+	cpu_set "$u" 0; cpu_set "$r" 0; cpu_set "$u" 1
+	echo "$r/$u online=$(cat /sys/devices/system/cpu/online) $(read_on "$u" /dev/vda 4 "$want4")"
+	cpu_set "$r" 1
+done; done | paste -sd' ')"
+
+# The disk's PCI function, its disk once probed (wait up to 30 s).
+pci=$(basename "$(dirname "$(readlink -f /sys/block/vda/device)")")
+disk_back() {
+	local i d
+	for i in $(seq 300); do
+		d=$(ls /sys/bus/pci/devices/"$pci"/virtio*/block 2>/dev/null | head -1)
+		[ -n "$d" ] && [ -b "/dev/$d" ] && { echo "/dev/$d"; return 0; }
+		sleep 0.1
+	done
+	return 1
+}
+replug() { echo 1 > /sys/bus/pci/devices/"$pci"/remove && echo 1 > /sys/bus/pci/rescan; }
+
+# Probed while every reachable CPU but 0 is offline: every online CPU
+# reads, and so do those CPUs once back.
+for r in $R; do cpu_set "$r" 0; done
+replug
+dev=$(disk_back) || dev=/dev/none
+echo "probe-offline: online $(cat /sys/devices/system/cpu/online): $(for c in $(cpus_in "$(cat /sys/devices/system/cpu/online)"); do
+	read_on "$c" "$dev" 4 "$want4"; done | paste -sd' ')"
+for r in $R; do cpu_set "$r" 1; done
+echo "probe-offline-back: $(for r in $R; do read_on "$r" "$dev" 4 "$want4"; done | paste -sd' ')"
+
+# Removed and probed again 5 times while CPUs 1-3 go offline and online.
+# A PCI probe holds CPU hotplug off (pci_call_probe()): a CPU that cannot
+# come online meanwhile (EBUSY) is tried again; any other error counts.
+rm -f $stop
+(
+	while [ ! -e $stop ]; do
+		for c in "${cpu[@]}"; do echo 0 > "$c" 2>/dev/null && echo "${c%/online}"; done
+		nap 0.2
+		for c in "${cpu[@]}"; do
+			while ! err=$( { echo 1 > "$c"; } 2>&1 ); do
+				case $err in
+				*"resource busy"*) echo "online-busy"; nap 0.05 ;;
+				*) echo "online-failed ${c%/online} ${err##*: }"; break ;;
+				esac
+			done
+		done
+		nap 0.2
+	done > /tmp/replug-offlines
+) &
+ok=0
+for i in 1 2 3 4 5; do
+	replug
+	dev=$(disk_back) && [ "$(read_on 0 "$dev" 4 "$want4")" = 0:same ] && ok=$((ok + 1))
+done
+touch $stop
+wait
+echo "replug: 5 rounds, $ok read back, $(grep -c '^/sys' /tmp/replug-offlines) offlines, $(grep -c '^online-failed' /tmp/replug-offlines) online failures"
+echo "replug-online-busy: $(grep -c '^online-busy' /tmp/replug-offlines)"
+grep '^online-failed' /tmp/replug-offlines | sed 's/^/soak: /'
+echo "online-after-replug: $(cat /sys/devices/system/cpu/online)"
+echo "checks-after-storm-s: $((SECONDS - t0))"
+
 # Any warning, lockdep or KASAN report, sleeping-in-atomic BUG, unknown NMI
 # or I/O error is a failure. "NMI handler (...) took too long to run" is
 # not: it times the handler in wall-clock time, and a vCPU of this
 # emulation is often descheduled for milliseconds.
 splat='WARNING:|BUG:|INFO:|Oops|Uhhuh|I/O error|timed out|Call Trace'
+splat+='|Affinity broken|reservation exceeds|Cannot disable CPU|IRQ request may fail'
 dmesg | grep -E "$splat" | grep -v -E 'INFO: NMI handler \(.*\) took too long to run' > /tmp/soak-splats
 echo "dmesg-splats: $(wc -l < /tmp/soak-splats)"
 head -20 /tmp/soak-splats | sed 's/^/dmesg: /'

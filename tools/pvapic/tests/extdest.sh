@@ -3,16 +3,25 @@
 # Unreachable CPUs on the rig, with our guest at APIC IDs 0, 0x105 and
 # 0x1ff and a virtio-blk disk with 3 request queues (managed interrupts):
 # - ext-dest-id off: all three CPUs online, every interrupt on CPU 0,
-#   pinning the 9p MSI-X interrupt to CPU 1 refused with EINVAL;
-# - ext-dest-id on: that pin accepted and CPU 1 (APIC ID 0x105) counts the
-#   interrupt while files are read, which needs 15-bit routing by the host;
+#   pinning the 9p MSI-X interrupt, the console's IOAPIC interrupt and
+#   ttyS1's (not yet activated) to CPU 1 refused with EINVAL, ttyS1's
+#   activated on CPU 0 after every online CPU was asked for it, and the
+#   KUnit case vector_shortage run on the live vector domain;
+# - ext-dest-id on: those pins accepted and CPU 1 (APIC ID 0x105) counts
+#   the 9p interrupt while files are read, which needs 15-bit routing by
+#   the host;
 # - both: the irq_affinity kselftest, the KUnit suite, a disk read from
 #   every CPU, also with only CPU 0 and the unreachable CPUs online, and
 #   disk reads checked block for block while CPUs 1 and 2 go offline and
 #   online;
 # - both: our guest's irq domains and chips are exactly upstream's on the
 #   same topology (an upstream boot): no remapping domain, upstream's MSI
-#   and IOAPIC chips.
+#   and IOAPIC chips;
+# - ext-dest-id on, ours and upstream's: five moves in a row of an MSI-X,
+#   an MSI, an IOAPIC edge and an IOAPIC level interrupt (pvapic-vm
+#   --irq-devices), each counted on its new CPU only (kselftest
+#   irq_affinity, fixture "moves"); with ext-dest-id off CPU 0 is the only
+#   reachable one, and those tests skip.
 source "$(dirname "$0")/lib.sh"
 BUILD=${PVAPIC_BUILD:-$PVAPIC_TOP/build}
 ST=$BUILD/src/ours/tools/testing/selftests/pvapic
@@ -20,7 +29,7 @@ LOGDIR=$BUILD/check
 mkdir -p "$LOGDIR"
 
 run() {
-	vm --apic-ids 0,0x105,0x1ff --ext-dest-id "$1" --disk 64 --disk-queues 3 --timeout "$BOOT_TIMEOUT" \
+	vm --apic-ids 0,0x105,0x1ff --ext-dest-id "$1" --disk 64 --disk-queues 3 --irq-devices --timeout "$BOOT_TIMEOUT" \
 		--log "$LOGDIR/extdest-$1.log" -- \
 		env PVAPIC_SELFTESTS="$ST" "$PVAPIC_TOP/tools/pvapic/guest/extdest.sh"
 	printf '%s\n' "$out" > "$LOGDIR/extdest-$1.out"
@@ -31,9 +40,12 @@ unchanged() { [ -n "$1" ] && [ "${1%% *}" = "$(printf '%s\n' "$1" | sed -n 's/.*
 # count IRQ CPU LINE: the count of CPU (0-based) in a /proc/interrupts line.
 count() { awk -v c="$1" '{print $(c + 2)}' <<<"$2"; }
 
-NKSFT=$(grep -c -E '^TEST_F(_TIMEOUT)?\(' "$ST/irq_affinity.c")
-NKUNIT=3
-tap_plan $((2 * (12 + NKSFT) + 15))
+# The kselftest's results; those of its "moves" fixture (one per kind of
+# interrupt).
+NKSFT=$(ksft_count "$ST/irq_affinity.c")
+NMOVES=$(ksft_count "$ST/irq_affinity.c" moves)
+NKUNIT=4
+tap_plan $((2 * (14 + NKSFT) + 17 + NMOVES))
 
 hier_on= hier_off=
 for ext in off on; do
@@ -56,6 +68,17 @@ for ext in off on; do
 	expect_eq "$reach" "$(get irq-reachable "$out")" "ext-dest-id $ext: reachable CPUs $reach"
 	nk=$(printf '%s\n' "$out" | grep -c '^kunit: ok ')
 	expect_eq "$NKUNIT" "$nk" "ext-dest-id $ext: KUnit pvapic_extdest: $nk of $NKUNIT cases ok"
+	# The vector domain out of vectors: only where CPUs are unreachable.
+	vs=$(printf '%s\n' "$out" | grep -E '^kunit: (not )?ok [0-9]+ vector_shortage')
+	if [ $ext = off ]; then
+		[[ $vs =~ ^kunit:\ ok\ [0-9]+\ vector_shortage$ ]]
+		tap_result $? "ext-dest-id off: KUnit vector_shortage: the reachable CPUs' vectors used up, -ENOSPC, none on CPUs 1-2" \
+			"$vs" "$(printf '%s\n' "$out" | grep '^kunit: # vector_shortage')"
+	else
+		[[ $vs =~ ^kunit:\ ok\ [0-9]+\ vector_shortage\ \#\ SKIP\ every\ CPU\ is\ reachable$ ]]
+		tap_result $? "ext-dest-id on: KUnit vector_shortage skips: every CPU is reachable" "$vs"
+	fi
+	printf '%s\n' "$out" | grep '^kunit: # ' | sed 's/^/# /'
 	expect_eq same "$(get disk-read-cpu1 "$out")" "ext-dest-id $ext: a disk read from CPU 1 returns what was written"
 	expect_eq "3 0:same 1:same 2:same" "$(get blk-queues "$out") $(get disk-read-each "$out")" \
 		"ext-dest-id $ext: 3 request queues; a read from each CPU completes" \
@@ -71,11 +94,11 @@ for ext in off on; do
 
 	# With ext-dest-id on every online CPU is reachable: nothing to refuse;
 	# with it off only CPU 0 is: nowhere to move an interrupt to.
-	skip_ok=successive_moves
+	skip_ok='moves\..*SKIP +fewer than two reachable online CPUs'
 	[ $ext = on ] && skip_ok=unreachable_refused
 	ksft_results "ext-dest-id $ext: kselftest irq_affinity" \
 		"$(printf '%s\n' "$out" | sed -n '/^=== selftest irq_affinity/,/^selftest-rc: irq_affinity/p')" \
-		"$NKSFT" $skip_ok
+		"$NKSFT" "$skip_ok"
 
 	p9=$(get 9p-irq "$out")
 	hier=$(printf '%s\n' "$out" | grep -E '^irq(domain|chain): ')
@@ -83,22 +106,23 @@ for ext in off on; do
 		hier_off=$hier
 		eff=$(printf '%s\n' "$out" | sed -n 's/^effective: [0-9]* //p' | sort -u | paste -sd' ')
 		expect_eq 0 "$eff" "ext-dest-id off: every /proc/irq/*/effective_affinity_list is CPU 0"
-		expect_eq "1 Invalid argument" "$(get pin-cpu1-rc "$out")" \
-			"ext-dest-id off: echo 1 > /proc/irq/$p9/smp_affinity_list (9p, MSI-X) fails with EINVAL"
-		pa=$(get pin-cpu1-after "$out")
-		unchanged "$pa"
-		tap_result $? "ext-dest-id off: and its affinity stays as it was ($pa)"
-		pa=$(get pin4-cpu1-after "$out")
-		[ "$(get pin4-cpu1-rc "$out")" = "1 Invalid argument" ] &&
-			unchanged "$pa"
-		tap_result $? "ext-dest-id off: echo 1 > /proc/irq/4/smp_affinity_list (serial, IOAPIC) fails with EINVAL and changes nothing" \
-			"$(printf '%s\n' "$out" | grep '^pin4-')"
-		expect_eq 0 "$(get pin-cpu1-effective "$out")" "ext-dest-id off: and its effective affinity too"
+		for k in 9p ttyS0 ttyS1; do
+			pa=$(get pin-$k-after "$out")
+			[ "$(get pin-$k-rc "$out")" = "1 Invalid argument" ] && unchanged "$pa"
+			tap_result $? "ext-dest-id off: echo 1 > smp_affinity_list of $k's $(get pin-$k-state "$out") interrupt fails with EINVAL and changes nothing" \
+				"$(printf '%s\n' "$out" | grep "^pin-$k-")"
+		done
+		expect_eq "activated inactive" "$(get pin-ttyS0-state "$out") $(get pin-ttyS1-state "$out")" \
+			"ext-dest-id off: ttyS0's interrupt was activated, ttyS1's not yet"
+		expect_eq 0 "$(get pin-9p-effective "$out")" "ext-dest-id off: 9p's effective affinity stays CPU 0"
+		expect_eq "0  0" "$(get ttyS1-online-rc "$out") $(get ttyS1-open-effective "$out")" \
+			"ext-dest-id off: ttyS1's inactive interrupt takes every online CPU, and is activated on CPU 0 when the port opens"
 	else
-		expect_eq "0 " "$(get pin-cpu1-rc "$out")" "ext-dest-id on: echo 1 > /proc/irq/$p9/smp_affinity_list (9p, MSI-X) is accepted"
-		expect_eq 1 "$(get pin-cpu1-effective "$out")" "ext-dest-id on: its effective affinity is CPU 1 (APIC ID 0x105)"
-		expect_eq "0 " "$(get pin4-cpu1-rc "$out")" \
-			"ext-dest-id on: echo 1 > /proc/irq/4/smp_affinity_list (serial, IOAPIC) is accepted"
+		for k in 9p ttyS0 ttyS1; do
+			expect_eq "0 " "$(get pin-$k-rc "$out")" \
+				"ext-dest-id on: echo 1 > smp_affinity_list of $k's $(get pin-$k-state "$out") interrupt is accepted"
+		done
+		expect_eq 1 "$(get pin-9p-effective "$out")" "ext-dest-id on: 9p's effective affinity is CPU 1 (APIC ID 0x105)"
 		a=$(get 9p-before "$out") z=$(get 9p-after "$out")
 		d1=$(( $(count 1 "$z") - $(count 1 "$a") )) d0=$(( $(count 0 "$z") - $(count 0 "$a") ))
 		[ "$d1" -gt 100 ]
@@ -110,9 +134,14 @@ done
 
 # Upstream's guest on the same topology, disk included: its interrupt
 # hierarchy must be ours, domain for domain and chip for chip.
-vm --guest upstream --apic-ids 0,0x105,0x1ff --ext-dest-id on --disk 64 --disk-queues 3 --timeout "$BOOT_TIMEOUT" \
-	--log "$LOGDIR/extdest-upstream.log" -- "$PVAPIC_TOP/tools/pvapic/guest/irq-hierarchy.sh"
+vm --guest upstream --apic-ids 0,0x105,0x1ff --ext-dest-id on --disk 64 --disk-queues 3 --irq-devices \
+	--timeout "$BOOT_TIMEOUT" --log "$LOGDIR/extdest-upstream.log" -- \
+	env PVAPIC_SELFTESTS="$ST" "$PVAPIC_TOP/tools/pvapic/guest/irq-moves.sh"
 tap_result $rc "upstream, ext-dest-id on: the rig ran the guest" "$err"
+printf '%s\n' "$out" > "$LOGDIR/extdest-upstream.out"
+ksft_results "upstream, ext-dest-id on: kselftest irq_affinity -f moves" \
+	"$(printf '%s\n' "$out" | sed -n '/^=== selftest irq_affinity/,/^selftest-rc: irq_affinity/p')" \
+	"$NMOVES"
 hier_up=$(printf '%s\n' "$out" | grep -E '^irq(domain|chain): ')
 nd=$(printf '%s\n' "$hier_up" | grep -c '^irqdomain: ') ni=$(printf '%s\n' "$hier_up" | grep -c '^irqchain: ')
 [ "$ni" -gt 0 ] && [ "$hier_on" = "$hier_up" ]

@@ -8,7 +8,7 @@ VM=$PVAPIC_TOP/tools/pvapic/pvapic-vm
 BOOT_TIMEOUT=360
 _t_n=0 _t_pass=0 _t_fail=0
 
-tap_plan() { echo "TAP version 13"; echo "1..$1"; }
+tap_plan() { _t_plan=$1; echo "TAP version 13"; echo "1..$1"; }
 
 # ok CONDITION-STATUS DESCRIPTION [DIAGNOSTIC...]
 tap_result() {
@@ -39,6 +39,12 @@ expect_match() {
 }
 
 tap_done() {
+	# A plan that the results do not match is a broken suite: it counts
+	# as one failure.
+	if [ -n "${_t_plan:-}" ] && [ "$_t_n" -ne "$_t_plan" ]; then
+		echo "# the plan was 1..$_t_plan but $_t_n results were given"
+		_t_fail=$((_t_fail + 1))
+	fi
 	echo "$_t_pass passed, $_t_fail failed"
 	[ "$_t_fail" -eq 0 ]
 }
@@ -76,6 +82,19 @@ storm_passed() {
 
 # host_hc TEXT: the host's hypercall count from pvapic-vm --host-stats.
 host_hc() { printf '%s\n' "$1" | sed -n 's/^host: exits=[0-9]* hypercalls=\([0-9]*\)$/\1/p'; }
+
+# ksft_count FILE [FIXTURE]: how many results kselftest_harness prints for
+# the tests of FILE (of FIXTURE only, if given): each TEST_F of a fixture
+# once per FIXTURE_VARIANT_ADD of that fixture, or once if it has none.
+ksft_count() {
+	local f n=0 t v
+	for f in ${2:-$(sed -n 's/^TEST_F\(_TIMEOUT\)\{0,1\}(\([a-z0-9_]*\),.*/\2/p' "$1" | sort -u)}; do
+		t=$(grep -c -E "^TEST_F(_TIMEOUT)?\\($f," "$1")
+		v=$(grep -c "^FIXTURE_VARIANT_ADD($f," "$1")
+		n=$((n + t * (v > 0 ? v : 1)))
+	done
+	echo "$n"
+}
 
 # ksft_results PREFIX TEXT NWANT [SKIP-OK-REGEX]: one TAP result per
 # kselftest_harness result line ("ok N name" / "not ok N name") of TEXT,

@@ -7,7 +7,11 @@
 # PVAPIC_SOAK_DURATION seconds while the PV IPI switch flips, CPUs 1-3 go
 # offline and online and the disk is read back; every call must be handled
 # exactly once, every NMI and reschedule IPI taken, every read right, and
-# dmesg clean. The irq_affinity kselftest runs first.
+# dmesg clean. The irq_affinity kselftest runs first (with pvapic-vm
+# --irq-devices, its moves of each kind of interrupt go between CPUs 0 and
+# 1). After the storm: a read on each unreachable CPU U after offline U,
+# offline CPU 1, online U; the disk probed while CPU 1 is offline; and the
+# disk removed and probed 5 times while CPUs 1-3 go offline and online.
 #
 # PVAPIC_SOAK_GUEST=debug runs it on the lockdep/KASAN/DEBUG_ATOMIC_SLEEP
 # build of our guest (make guest-debug); make check runs both for 60 s.
@@ -33,9 +37,9 @@ for g in $GUESTS; do
 	}
 done
 
-NKSFT=$(grep -c -E '^TEST_F(_TIMEOUT)?\(' "$ST/irq_affinity.c")
+NKSFT=$(ksft_count "$ST/irq_affinity.c")
 set -- $GUESTS
-tap_plan $(($# * (12 + NKSFT + 1)))
+tap_plan $(($# * (15 + NKSFT + 1)))
 
 for g in $GUESTS; do
 	# The debug guest spends minutes of its boot in the ACPI scan of the
@@ -44,11 +48,13 @@ for g in $GUESTS; do
 	# scan; boot to power-off took 366 s of the 420 s limit on
 	# 2026-11-29): it gets twice the boot time, and its soft-lockup
 	# detector reports after 120 s instead of 20 (watchdog_thresh=60).
-	bt=$BOOT_TIMEOUT wd=
-	[ "$g" = debug ] && bt=$((2 * BOOT_TIMEOUT)) wd=watchdog_thresh=60
-	vm --guest "$g" --apic-ids 0,1,0x105,0x1ff --ext-dest-id off --disk 64 --disk-queues 4 --host-stats \
+	# The disk's hotplug and replug checks after the storm
+	# (checks-after-storm-s) get 180 s, the debug guest twice that.
+	bt=$BOOT_TIMEOUT wd= after=180
+	[ "$g" = debug ] && bt=$((2 * BOOT_TIMEOUT)) wd=watchdog_thresh=60 after=360
+	vm --guest "$g" --apic-ids 0,1,0x105,0x1ff --ext-dest-id off --disk 64 --disk-queues 4 --irq-devices --host-stats \
 		${wd:+--append "$wd"} \
-		--timeout $((bt + DURATION)) --log "$LOGDIR/soak-$g.log" -- \
+		--timeout $((bt + DURATION + after)) --log "$LOGDIR/soak-$g.log" -- \
 		env PVAPIC_GUEST_OBJ="$BUILD/obj/guest-$g" PVAPIC_SELFTESTS="$ST" \
 		"$PVAPIC_TOP/tools/pvapic/guest/soak.sh" "$DURATION"
 	printf '%s\n' "$out" > "$LOGDIR/soak-$g.out"
@@ -83,8 +89,18 @@ for g in $GUESTS; do
 	r=$(get disk-reads "$out") b=$(get disk-bad-reads "$out")
 	[ -n "$r" ] && [ "$r" -ge 1 ] && [ "$b" = 0 ]
 	tap_result $? "$g: $r disk reads of 4 MiB during the storm, ${b:-?} wrong"
+	expect_eq "1/2 online=0,2-3 2:same 1/3 online=0,2-3 3:same" "$(get managed-sequence "$out")" \
+		"$g: offline U, offline 1, online U: a read on U completes (U = 2, 3)"
+	expect_eq "online 0,2-3: 0:same 2:same 3:same" "$(get probe-offline "$out")" \
+		"$g: the disk probed while CPU 1 is offline: a read on each online CPU completes"
+	expect_eq "1:same" "$(get probe-offline-back "$out")" "$g: and on CPU 1 once it is back"
+	rp=$(get replug "$out")
+	[[ $rp =~ ^5\ rounds,\ 5\ read\ back,\ [1-9][0-9]*\ offlines,\ 0\ online\ failures$ ]] &&
+		[ "$(get online-after-replug "$out")" = 0-3 ]
+	tap_result $? "$g: the disk removed and probed again while CPUs 1-3 went offline and online ($rp; $(get replug-online-busy "$out") onlines waited for a probe)" \
+		"$(printf '%s\n' "$out" | grep '^soak: online-failed')"
 	expect_eq 0 "$(get dmesg-splats "$out")" "$g: no warning, lockdep, KASAN or atomic-sleep report, unknown NMI or I/O error in dmesg" \
 		"$(printf '%s\n' "$out" | grep '^dmesg:')"
-	printf '%s\n' "$out" | grep -E '^(storm|flips|offlines-|disk-|host):' | sed 's/^/# /'
+	printf '%s\n' "$out" | grep -E '^(storm|flips|offlines-|disk-|host|managed-|probe-|replug|checks-after-storm-s):' | sed 's/^/# /'
 done
 tap_done

@@ -1,13 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit suite of pvapic's unreachable-CPU code: which CPUs a message can
- * name, and the managed spreads it hands to the irq core.
+ * name, the managed spreads it hands to the irq core, and (in a guest with
+ * unreachable CPUs online) the vector domain's choices, one reachable CPU
+ * out of vectors included.
  */
 #include <kunit/test.h>
 #include <linux/cpumask.h>
+#include <linux/interrupt.h>
+#include <linux/irq.h>
+#include <linux/irqdomain.h>
 #include <linux/pvapic-irq.h>
 
 #include <asm/apic.h>
+#include <asm/hw_irq.h>
+#include <asm/irqdomain.h>
 
 #include "pvapic_extirq.h"
 
@@ -189,10 +196,134 @@ static void spread_invariant(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, checked, 14 + 36);
 }
 
+/* One interrupt of the vector domain for the CPUs in @mask, or none. */
+static int shortage_irq(const struct cpumask *mask)
+{
+	struct irq_alloc_info info;
+
+	init_irq_alloc_info(&info, mask);
+	return irq_domain_alloc_irqs(x86_vector_domain, 1, NUMA_NO_NODE, &info);
+}
+
+static bool on_reachable(unsigned int irq)
+{
+	struct irq_data *d = irq_get_irq_data(irq);
+
+	return cpumask_subset(irq_data_get_effective_affinity_mask(d),
+			      &pvapic_irq_cpus);
+}
+
+/*
+ * The running kernel's vector domain, with unreachable CPUs online (CPU
+ * hotplug held off meanwhile):
+ * - an interrupt for the unreachable online CPUs alone gets no vector;
+ * - one for every online CPU gets a reachable one (the allocator picks
+ *   the CPU with the most free vectors, which would be an unreachable
+ *   one if its matrix were online);
+ * - a vector shortage on one reachable CPU R: interrupts for R and the
+ *   unreachable CPUs take R's free vectors, then get -ENOSPC; one
+ *   reserved before then, for every online CPU, is activated on another
+ *   reachable CPU, or fails with -ENOSPC when R is the only one online
+ *   (the vector domain's last fallback, every online CPU, finds none).
+ * Only R's vectors run out, for as long as the case runs; everything is
+ * freed again.
+ */
+static void vector_shortage(struct kunit *test)
+{
+	struct cpumask *unreach, *mask, *others;
+	unsigned int *virq, reserved, r, n = 0, i;
+	struct irq_data *d;
+	int ret;
+
+	if (!pvapic_irq_is_limited())
+		kunit_skip(test, "every CPU is reachable");
+	unreach = new_mask(test, "");
+	mask = new_mask(test, "");
+	others = new_mask(test, "");
+	virq = kunit_kcalloc(test, NR_VECTORS, sizeof(*virq), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, virq);
+
+	cpus_read_lock();
+	cpumask_andnot(unreach, cpu_online_mask, &pvapic_irq_cpus);
+	cpumask_and(others, cpu_online_mask, &pvapic_irq_cpus);
+	r = cpumask_last(others);
+	cpumask_clear_cpu(r, others);
+	if (cpumask_empty(unreach)) {
+		cpus_read_unlock();
+		kunit_skip(test, "no unreachable CPU is online");
+	}
+
+	ret = shortage_irq(unreach);
+	KUNIT_EXPECT_EQ(test, ret, -ENOSPC);
+	if (ret > 0)
+		irq_domain_free_irqs(ret, 1);
+
+	ret = shortage_irq(cpu_online_mask);
+	KUNIT_EXPECT_GT(test, ret, 0);
+	if (ret > 0) {
+		KUNIT_EXPECT_TRUE(test, on_reachable(ret));
+		irq_domain_free_irqs(ret, 1);
+	}
+
+	/*
+	 * Reserved only, for every online CPU: its vector is chosen when it
+	 * is activated, after R ran out.
+	 */
+	ret = shortage_irq(NULL);
+	if (ret <= 0) {
+		KUNIT_FAIL(test, "no interrupt to reserve: %d", ret);
+		goto unlock;
+	}
+	reserved = ret;
+	KUNIT_EXPECT_EQ(test, irq_set_affinity(reserved, cpu_online_mask), 0);
+
+	cpumask_copy(mask, unreach);
+	cpumask_set_cpu(r, mask);
+
+	while (n < NR_VECTORS) {
+		ret = shortage_irq(mask);
+		if (ret <= 0)
+			break;
+		virq[n++] = ret;
+	}
+	KUNIT_EXPECT_EQ(test, ret, -ENOSPC);
+	KUNIT_EXPECT_GT(test, n, 0);
+	for (i = 0; i < n; i++) {
+		d = irq_get_irq_data(virq[i]);
+		KUNIT_EXPECT_TRUE_MSG(test,
+				      cpumask_equal(irq_data_get_effective_affinity_mask(d),
+						    cpumask_of(r)),
+				      "irq %u: vector on CPUs %*pbl, not CPU %u", virq[i],
+				      cpumask_pr_args(irq_data_get_effective_affinity_mask(d)),
+				      r);
+	}
+
+	d = irq_get_irq_data(reserved);
+	ret = irq_domain_activate_irq(d, false);
+	if (cpumask_empty(others)) {
+		KUNIT_EXPECT_EQ(test, ret, -ENOSPC);
+	} else {
+		KUNIT_EXPECT_EQ(test, ret, 0);
+		KUNIT_EXPECT_TRUE(test, cpumask_subset(irq_data_get_effective_affinity_mask(d),
+						       others));
+	}
+	if (!ret)
+		irq_domain_deactivate_irq(d);
+
+	for (i = 0; i < n; i++)
+		irq_domain_free_irqs(virq[i], 1);
+	irq_domain_free_irqs(reserved, 1);
+	kunit_info(test, "%u interrupts took every free vector of CPU %u (reachable online CPUs: %u)\n",
+		   n, r, cpumask_weight(others) + 1);
+unlock:
+	cpus_read_unlock();
+}
+
 static struct kunit_case pvapic_irq_cases[] = {
 	KUNIT_CASE(reachable_cpus),
 	KUNIT_CASE_PARAM(spread_fixup, spread_gen_params),
 	KUNIT_CASE(spread_invariant),
+	KUNIT_CASE_SLOW(vector_shortage),
 	{}
 };
 

@@ -2,25 +2,28 @@
 /*
  * Device interrupt affinity in a pvapic guest whose unreachable CPUs are
  * online (/sys/kernel/pvapic/irq/mode "active"), or where every possible
- * CPU is reachable ("not-needed"): every interrupt's effective affinity
- * stays within /sys/kernel/pvapic/irq/reachable; every managed spread
- * either lies within it or holds CPU 0; every other interrupt's affinity
- * has a reachable CPU.
- * For MSI-X interrupts (which move at once; IOAPIC ones move at their next
- * interrupt) a request naming no reachable CPU fails with EINVAL and
- * changes nothing, a mixed one is kept as asked and served by its
- * reachable CPUs, empty and offline-only requests fall back to upstream's
- * default, and five moves in a row of the 9p root's interrupt between two
- * reachable CPUs each take effect and complete.
+ * CPU is reachable ("not-needed"): every activated interrupt's effective
+ * affinity stays within /sys/kernel/pvapic/irq/reachable (one not yet
+ * activated has no vector, and shows its last request); every managed
+ * spread either lies within it or holds CPU 0; every other interrupt's
+ * affinity has a reachable CPU.
+ * For MSI-X interrupts a request naming no reachable CPU fails with EINVAL
+ * and changes nothing, a mixed one is kept as asked and served by its
+ * reachable CPUs, and empty and offline-only requests fall back to
+ * upstream's default. Fixture "moves": five moves in a row of an
+ * interrupt of each kind between reachable CPUs each take effect, are
+ * counted on the new CPU only, and complete.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "../kselftest_harness.h"
@@ -130,11 +133,11 @@ static int set_affinity(int irq, const char *list)
 	return write_raw(path, list, strlen(list));
 }
 
-/* Whether /sys/kernel/debug/irq/irqs/IRQ shows IRQD_AFFINITY_MANAGED. */
-static bool is_managed(int irq)
+/* Whether /sys/kernel/debug/irq/irqs/IRQ shows the state flag FLAG. */
+static bool irq_state(int irq, const char *flag)
 {
 	char path[128], line[256];
-	bool managed = false;
+	bool found = false;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/sys/kernel/debug/irq/irqs/%d", irq);
@@ -142,10 +145,10 @@ static bool is_managed(int irq)
 	if (!f)
 		return false;
 	while (fgets(line, sizeof(line), f))
-		if (strstr(line, "IRQD_AFFINITY_MANAGED"))
-			managed = true;
+		if (strstr(line, flag))
+			found = true;
 	fclose(f);
-	return managed;
+	return found;
 }
 
 static bool intersects(const struct cpus *a, const struct cpus *b)
@@ -164,22 +167,21 @@ FIXTURE(irq) {
 	int msix[512], nr_msix;
 };
 
-/*
- * MSI-X interrupts: their /proc/interrupts line names a PCI-MSIX chip and,
- * unless NAME is NULL, contains NAME.
- */
-static int msix_irqs(int *out, int max, const char *name)
+/* MSI-X interrupts: their /proc/interrupts line names a PCI-MSIX chip. */
+static int msix_irqs(int *out, int max)
 {
 	FILE *f = fopen("/proc/interrupts", "r");
-	char line[1024];
+	char *line = NULL;
+	size_t len = 0;
 	int n = 0, irq;
 
 	if (!f)
 		return -errno;
-	while (fgets(line, sizeof(line), f) && n < max)
-		if (sscanf(line, " %d:", &irq) == 1 && strstr(line, "PCI-MSIX") &&
-		    (!name || strstr(line, name)))
+	/* A line holds one count per online CPU: read it whole. */
+	while (getline(&line, &len, f) > 0 && n < max)
+		if (sscanf(line, " %d:", &irq) == 1 && strstr(line, "PCI-MSIX"))
 			out[n++] = irq;
+	free(line);
 	fclose(f);
 	return n;
 }
@@ -211,7 +213,7 @@ FIXTURE_SETUP(irq)
 		self->offline.on[i] &= !self->online.on[i];
 	self->nr = irqs(self->irq, 512);
 	ASSERT_GT(self->nr, 0);
-	self->nr_msix = msix_irqs(self->msix, 512, NULL);
+	self->nr_msix = msix_irqs(self->msix, 512);
 	ASSERT_GT(self->nr_msix, 0) TH_LOG("no MSI-X interrupt in /proc/interrupts");
 }
 
@@ -221,15 +223,22 @@ FIXTURE_TEARDOWN(irq)
 
 TEST_F(irq, within_reachable)
 {
-	int i, checked = 0, managed = 0;
+	int i, checked = 0, managed = 0, inactive = 0;
 	struct cpus aff, eff;
 	char list[4096];
 
 	for (i = 0; i < self->nr; i++) {
 		if (!irq_file(self->irq[i], "smp_affinity_list", &aff))
 			continue;
-		if (irq_file(self->irq[i], "effective_affinity_list", &eff) &&
-		    !empty(&eff)) {
+		/*
+		 * An interrupt not activated yet has no vector: its
+		 * effective affinity is a copy of the last request
+		 * (irq_set_affinity_deactivated()), as upstream shows it.
+		 */
+		if (!irq_state(self->irq[i], "IRQD_ACTIVATED")) {
+			inactive++;
+		} else if (irq_file(self->irq[i], "effective_affinity_list", &eff) &&
+			   !empty(&eff)) {
 			EXPECT_TRUE(subset(&eff, &self->reach))
 				TH_LOG("irq %d: effective affinity beyond the reachable set",
 				       self->irq[i]);
@@ -242,7 +251,7 @@ TEST_F(irq, within_reachable)
 		 * reachable, and the unreachable ones belong to the spread of
 		 * CPU 0, which never goes offline.
 		 */
-		if (is_managed(self->irq[i])) {
+		if (irq_state(self->irq[i], "IRQD_AFFINITY_MANAGED")) {
 			managed++;
 			EXPECT_TRUE(subset(&aff, &self->reach) || aff.on[0])
 				TH_LOG("irq %d: managed spread %s: unreachable CPUs without CPU 0",
@@ -253,7 +262,8 @@ TEST_F(irq, within_reachable)
 			TH_LOG("irq %d: affinity %s has no reachable CPU",
 			       self->irq[i], list);
 	}
-	TH_LOG("%d effective affinities checked, %d managed", checked, managed);
+	TH_LOG("%d effective affinities checked, %d managed, %d not activated",
+	       checked, managed, inactive);
 	EXPECT_GT(checked, 0);
 }
 
@@ -385,60 +395,339 @@ static int read_new_files(int n)
 	return done;
 }
 
-/* move_in_progress of IRQ in /sys/kernel/debug/irq, or -1. */
+/*
+ * The vector domain's move state of IRQ in /sys/kernel/debug/irq:
+ * move_in_progress (set until the interrupt fired on its new vector) plus
+ * cleanup_pending (set until the old vector is released), or -1.
+ */
 static int pending_move(int irq)
 {
 	char path[128], line[256];
-	int v = -1;
+	int v, moving = -1, cleanup = -1;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/sys/kernel/debug/irq/irqs/%d", irq);
 	f = fopen(path, "r");
 	if (!f)
 		return -1;
-	while (fgets(line, sizeof(line), f))
+	while (fgets(line, sizeof(line), f)) {
 		if (sscanf(line, " move_in_progress: %d", &v) == 1)
-			break;
+			moving = v;
+		if (sscanf(line, " cleanup_pending: %d", &v) == 1)
+			cleanup = v;
+	}
 	fclose(f);
+	return moving < 0 || cleanup < 0 ? -1 : moving + cleanup;
+}
+
+/* pending_move() once it is 0, or after about a second. */
+static int settled_move(int irq)
+{
+	int i, v = pending_move(irq);
+
+	for (i = 0; i < 20 && v > 0; i++) {
+		usleep(50 * 1000);
+		v = pending_move(irq);
+	}
 	return v;
 }
 
 /*
- * Five moves of the 9p interrupt in a row, between two reachable online
- * CPUs, each followed by interrupts: each one takes effect, and each one
- * completes (the old vector is released once the new one has fired), so
- * that the next one is not left pending for ever.
+ * Five moves in a row of one interrupt of each kind (the 9p root's MSI-X,
+ * the AHCI disk's plain MSI, the serial port ttyS1's IOAPIC edge and the
+ * INTx virtio disk's IOAPIC level interrupt; pvapic-vm --irq-devices),
+ * between the reachable online CPUs: after each move the interrupt is
+ * counted on the new CPU and on no other, and the move completes (the old
+ * vector is released), so that the next one is not left pending. Without
+ * interrupt remapping x86 moves MSI and IOAPIC interrupts at their next
+ * interrupt: a first burst lets that happen before the one that is
+ * counted. Runs on any guest, upstream's too (every online CPU is then a
+ * target): "irq_affinity -f moves". The MSI, IOAPIC edge and level
+ * variants read /dev/sda and write to /dev/ttyS1: they run only with
+ * PVAPIC_MOVE_DEVICES=1 (pvapic-vm's devices), and skip otherwise.
  */
-TEST_F_TIMEOUT(irq, successive_moves, 180)
+enum irq_kind { KIND_MSIX, KIND_MSI, KIND_EDGE, KIND_LEVEL };
+
+/* The interrupt a "moves" test moves, and how to make it fire. */
+struct move_target {
+	int cpu[MAX_CPUS], nr_cpus;	/* reachable online CPUs */
+	int col[MAX_CPUS], nr_cols;	/* /proc/interrupts column -> CPU */
+	int irq, fd;
+	void *buf;
+	off_t off;
+};
+
+FIXTURE(moves) {
+	struct move_target t;
+};
+
+FIXTURE_VARIANT(moves) {
+	enum irq_kind kind;
+};
+
+FIXTURE_VARIANT_ADD(moves, msix) { .kind = KIND_MSIX };
+FIXTURE_VARIANT_ADD(moves, msi) { .kind = KIND_MSI };
+FIXTURE_VARIANT_ADD(moves, ioapic_edge) { .kind = KIND_EDGE };
+FIXTURE_VARIANT_ADD(moves, ioapic_level) { .kind = KIND_LEVEL };
+
+#define DISK_SPAN	(8 << 20)	/* pvapic-vm's AHCI and INTx disks */
+#define READ_SIZE	(64 << 10)
+
+/* Whether a /proc/interrupts line is an interrupt of KIND. */
+static bool line_is(const char *line, enum irq_kind kind)
 {
-	int cpus[2], n = 0, i, irq, cpu, got;
+	switch (kind) {
+	case KIND_MSIX:
+		return strstr(line, "PCI-MSIX") && strstr(line, "-requests");
+	case KIND_MSI:
+		return strstr(line, "PCI-MSI") && !strstr(line, "PCI-MSIX") &&
+		       strstr(line, "ahci");
+	case KIND_EDGE:
+		return strstr(line, "IO-APIC") && strstr(line, "-edge") &&
+		       strstr(line, "ttyS1");
+	case KIND_LEVEL:
+		return strstr(line, "IO-APIC") && strstr(line, "-fasteoi") &&
+		       strstr(line, "virtio");
+	}
+	return false;
+}
+
+/*
+ * The interrupt of KIND (-1 if none), and the last word of its line in DEV
+ * (the INTx virtio device, "virtio3"; the AHCI function,
+ * "ahci[0000:00:1f.2]"). Also maps /proc/interrupts columns to CPUs.
+ */
+static int find_irq(struct move_target *self, enum irq_kind kind,
+		    char *dev, int len)
+{
+	FILE *f = fopen("/proc/interrupts", "r");
+	char *line = NULL, *p, *last;
+	int irq = -1, n, cpu;
+	size_t size = 0;
+
+	if (!f)
+		return -1;
+	self->nr_cols = 0;
+	if (getline(&line, &size, f) > 0)
+		for (p = line; sscanf(p, " CPU%d%n", &cpu, &n) == 1 &&
+		     cpu >= 0 && cpu < MAX_CPUS && self->nr_cols < MAX_CPUS; p += n)
+			self->col[self->nr_cols++] = cpu;
+	while (irq < 0 && getline(&line, &size, f) > 0) {
+		if (sscanf(line, " %d:", &n) != 1 || !line_is(line, kind))
+			continue;
+		irq = n;
+		line[strcspn(line, "\n")] = '\0';
+		last = strrchr(line, ' ');
+		snprintf(dev, len, "%s", last ? last + 1 : "");
+	}
+	free(line);
+	fclose(f);
+	return irq;
+}
+
+/* IRQ's count on each CPU (by CPU number); false if its line is gone. */
+static bool irq_counts(struct move_target *self, int irq,
+		       unsigned long long *count)
+{
+	FILE *f = fopen("/proc/interrupts", "r");
+	char *line = NULL, *p;
+	bool found = false;
+	size_t size = 0;
+	int i, n, nr;
+
+	if (!f)
+		return false;
+	memset(count, 0, MAX_CPUS * sizeof(*count));
+	while (!found && getline(&line, &size, f) > 0) {
+		if (sscanf(line, " %d:%n", &nr, &n) != 1 || nr != irq)
+			continue;
+		p = line + n;
+		for (i = 0; i < self->nr_cols; i++, p += n)
+			if (sscanf(p, " %llu%n", &count[self->col[i]], &n) != 1)
+				break;
+		found = i == self->nr_cols;
+	}
+	free(line);
+	fclose(f);
+	return found;
+}
+
+/* Make the interrupt fire; false if nothing could be done to that end. */
+static bool fire(struct move_target *self, enum irq_kind kind)
+{
+	static const char zeros[256];
+	int i;
+
+	switch (kind) {
+	case KIND_MSIX:
+		return read_new_files(10) > 0;
+	case KIND_MSI:
+	case KIND_LEVEL:
+		for (i = 0; i < 8; i++) {
+			if (pread(self->fd, self->buf, READ_SIZE, self->off) != READ_SIZE)
+				return false;
+			self->off = (self->off + READ_SIZE) % DISK_SPAN;
+		}
+		return true;
+	case KIND_EDGE:
+		/*
+		 * Eight writes, each drained: a few transmitter-empty
+		 * interrupts each (the 16-byte FIFO refilled), and at least
+		 * one however fast the port sends.
+		 */
+		for (i = 0; i < 8; i++)
+			if (write(self->fd, zeros, sizeof(zeros)) != sizeof(zeros) ||
+			    tcdrain(self->fd))
+				return false;
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Fire, then let interrupts still on their way land (two levels of
+ * emulation deliver late) before the counts are read.
+ */
+static bool fire_and_settle(struct move_target *self, enum irq_kind kind)
+{
+	bool ok = fire(self, kind);
+
+	usleep(200 * 1000);
+	return ok;
+}
+
+/*
+ * "/dev/NAME" of the first disk in /sys/block whose device path contains
+ * PART ("/0000:00:1f.2/", "/virtio3/"); false if there is none.
+ */
+static bool disk_of(const char *part, char *out, int len)
+{
+	char path[300], real[PATH_MAX + 1];
+	DIR *d = opendir("/sys/block");
+	struct dirent *e;
+	bool found = false;
+
+	if (!d)
+		return false;
+	while (!found && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/sys/block/%s/device", e->d_name);
+		if (!realpath(path, real))
+			continue;
+		/* The device itself may be the last component. */
+		strcat(real, "/");
+		if (strstr(real, part)) {
+			snprintf(out, len, "/dev/%s", e->d_name);
+			found = true;
+		}
+	}
+	closedir(d);
+	return found;
+}
+
+FIXTURE_SETUP(moves)
+{
+	char dev[64], pci[64], part[80], disk[300], *env;
+	struct cpus reach, online;
+	struct termios t;
+	int i;
+
+	self->t.fd = -1;
+	self->t.buf = NULL;
+	env = getenv("PVAPIC_MOVE_DEVICES");
+	if (variant->kind != KIND_MSIX && (!env || strcmp(env, "1")))
+		SKIP(return, "uses /dev/sda and /dev/ttyS1: only with PVAPIC_MOVE_DEVICES=1");
+	ASSERT_TRUE(read_list("/sys/devices/system/cpu/online", &online));
+	/* Upstream's guest, or pvapic not limiting: every online CPU. */
+	if (!read_list(IRQ_DIR "/reachable", &reach))
+		reach = online;
+	for (i = 0, self->t.nr_cpus = 0; i < MAX_CPUS; i++)
+		if (reach.on[i] && online.on[i])
+			self->t.cpu[self->t.nr_cpus++] = i;
+	if (self->t.nr_cpus < 2)
+		SKIP(return, "fewer than two reachable online CPUs");
+	ASSERT_EQ(0, access("/sys/kernel/debug/irq/irqs", R_OK))
+		TH_LOG("no /sys/kernel/debug/irq/irqs: mount debugfs (CONFIG_GENERIC_IRQ_DEBUGFS)");
+	ASSERT_EQ(0, posix_memalign(&self->t.buf, 4096, READ_SIZE));
+
+	if (variant->kind == KIND_EDGE) {
+		/* Opening the port requests its interrupt. */
+		self->t.fd = open("/dev/ttyS1", O_WRONLY | O_NOCTTY);
+		ASSERT_LE(0, self->t.fd)
+			TH_LOG("no serial port ttyS1 (pvapic-vm --irq-devices): %s",
+			       strerror(errno));
+		ASSERT_EQ(0, tcgetattr(self->t.fd, &t));
+		cfmakeraw(&t);
+		ASSERT_EQ(0, tcsetattr(self->t.fd, TCSANOW, &t));
+	}
+	self->t.irq = find_irq(&self->t, variant->kind, dev, sizeof(dev));
+	ASSERT_LE(0, self->t.irq)
+		TH_LOG("no interrupt of this kind in /proc/interrupts (pvapic-vm --irq-devices)");
+	ASSERT_GE(self->t.nr_cols, self->t.nr_cpus);
+
+	/* The disks: the one behind the AHCI function, the INTx one. */
+	part[0] = '\0';
+	if (variant->kind == KIND_MSI && sscanf(dev, "ahci[%63[^]]]", pci) == 1)
+		snprintf(part, sizeof(part), "/%s/", pci);
+	if (variant->kind == KIND_LEVEL)
+		snprintf(part, sizeof(part), "/%s/", dev);
+	if (variant->kind == KIND_MSI || variant->kind == KIND_LEVEL) {
+		ASSERT_TRUE(part[0] && disk_of(part, disk, sizeof(disk)))
+			TH_LOG("no disk behind irq %d (%s)", self->t.irq, dev);
+		self->t.fd = open(disk, O_RDONLY | O_DIRECT);
+		ASSERT_LE(0, self->t.fd) TH_LOG("%s: %s", disk, strerror(errno));
+	}
+	TH_LOG("irq %d (%s), %d target CPUs", self->t.irq, dev, self->t.nr_cpus);
+}
+
+FIXTURE_TEARDOWN(moves)
+{
+	if (self->t.fd >= 0)
+		close(self->t.fd);
+	free(self->t.buf);
+}
+
+TEST_F_TIMEOUT(moves, five_moves, 300)
+{
+	unsigned long long before[MAX_CPUS], after[MAX_CPUS], others;
+	int m, i, cpu, from = 0;
 	struct cpus eff, want;
 	char list[16];
 
-	for (i = 0; i < MAX_CPUS && n < 2; i++)
-		if (self->reach.on[i] && self->online.on[i])
-			cpus[n++] = i;
-	if (n < 2)
-		SKIP(return, "fewer than two reachable online CPUs");
-	/* The 9p root's interrupt: a virtio "-requests" queue's MSI-X. */
-	ASSERT_EQ(1, msix_irqs(&irq, 1, "-requests"))
-		TH_LOG("no virtio -requests MSI-X interrupt");
-	for (i = 0; i < 5; i++) {
-		cpu = cpus[(i + 1) % 2];
+	ASSERT_TRUE(fire(&self->t, variant->kind));
+	ASSERT_TRUE(irq_file(self->t.irq, "effective_affinity_list", &eff));
+	for (i = 0; i < self->t.nr_cpus; i++)
+		if (eff.on[self->t.cpu[i]])
+			from = i;
+	for (m = 1; m <= 5; m++) {
+		cpu = self->t.cpu[(from + m) % self->t.nr_cpus];
 		snprintf(list, sizeof(list), "%d", cpu);
-		ASSERT_EQ(0, set_affinity(irq, list))
-			TH_LOG("move %d: irq %d to CPU %d", i + 1, irq, cpu);
-		got = read_new_files(10);
-		ASSERT_GT(got, 0) TH_LOG("no file under /usr/share to read");
-		ASSERT_TRUE(irq_file(irq, "effective_affinity_list", &eff));
+		ASSERT_EQ(0, set_affinity(self->t.irq, list))
+			TH_LOG("move %d: irq %d to CPU %d refused", m, self->t.irq, cpu);
+		ASSERT_TRUE(fire_and_settle(&self->t, variant->kind));
+		ASSERT_TRUE(irq_file(self->t.irq, "effective_affinity_list", &eff));
 		memset(&want, 0, sizeof(want));
 		want.on[cpu] = 1;
 		EXPECT_EQ(0, memcmp(&want, &eff, sizeof(eff)))
 			TH_LOG("move %d: irq %d's effective affinity is not CPU %d",
-			       i + 1, irq, cpu);
-		EXPECT_EQ(0, pending_move(irq))
-			TH_LOG("move %d: irq %d still has a move in progress after %d file reads",
-			       i + 1, irq, got);
+			       m, self->t.irq, cpu);
+		ASSERT_TRUE(irq_counts(&self->t, self->t.irq, before));
+		ASSERT_TRUE(fire_and_settle(&self->t, variant->kind));
+		ASSERT_TRUE(irq_counts(&self->t, self->t.irq, after));
+		for (i = 0, others = 0; i < MAX_CPUS; i++)
+			if (i != cpu)
+				others += after[i] - before[i];
+		EXPECT_LT(0, after[cpu] - before[cpu])
+			TH_LOG("move %d: irq %d not counted on CPU %d", m, self->t.irq, cpu);
+		EXPECT_EQ(0, others)
+			TH_LOG("move %d: irq %d counted %llu times on CPUs other than %d",
+			       m, self->t.irq, others, cpu);
+		EXPECT_EQ(0, settled_move(self->t.irq))
+			TH_LOG("move %d: irq %d's move still in progress, or old vector kept",
+			       m, self->t.irq);
+		TH_LOG("move %d: irq %d on CPU %d: %llu", m, self->t.irq, cpu,
+		       after[cpu] - before[cpu]);
 	}
 }
 

@@ -1,0 +1,40 @@
+# SPDX-License-Identifier: GPL-2.0
+# Sourced by the bash guest scripts that read the test disk back.
+
+# read_on CPU DEV MIB WANT: "CPU:same" when the first MIB MiB of DEV, read
+# on CPU with O_DIRECT, have the md5sum WANT; "CPU:FAILED" otherwise. A
+# read whose completion never arrives cannot be killed: it is left behind
+# after 600 polls 0.1 s apart (60 s or more: each sleep is a program read
+# over 9p), with its output detached so that a caller's $(...) ends.
+read_on() {
+	local f=/tmp/read.$1 i
+	rm -f "$f"
+	(taskset -c "$1" dd if="$2" bs=1M count="$3" iflag=direct 2>/dev/null |
+		md5sum > "$f.new" && mv "$f.new" "$f") </dev/null >/dev/null 2>&1 &
+	for i in $(seq 600); do [ -f "$f" ] && break; sleep 0.1; done
+	[ "$(cat "$f" 2>/dev/null)" = "$4" ] && echo "$1:same" || echo "$1:FAILED"
+}
+
+# cpus_in LIST: the CPUs of a CPU list ("0,3-5"), one a line.
+cpus_in() {
+	awk -v l="$1" 'BEGIN { n = split(l, p, ","); for (i = 1; i <= n; i++) { if (split(p[i], r, "-") == 1) r[2] = r[1]; for (c = r[1]; c <= r[2]; c++) print c } }'
+}
+
+# online_unreachable / online_reachable_but_0: the online CPUs that device
+# interrupts cannot reach, and the reachable online ones other than CPU 0.
+online_unreachable() {
+	local reach c
+	reach=$(cpus_in "$(cat /sys/kernel/pvapic/irq/reachable)")
+	for c in $(cpus_in "$(cat /sys/devices/system/cpu/online)"); do
+		printf '%s\n' "$reach" | grep -qx "$c" || echo "$c"
+	done
+}
+online_reachable_but_0() {
+	local reach c
+	reach=$(cpus_in "$(cat /sys/kernel/pvapic/irq/reachable)")
+	for c in $(cpus_in "$(cat /sys/devices/system/cpu/online)"); do
+		[ "$c" != 0 ] && printf '%s\n' "$reach" | grep -qx "$c" && echo "$c"
+	done
+}
+
+cpu_set() { echo "$2" > "/sys/devices/system/cpu/cpu$1/online"; }

@@ -160,18 +160,22 @@ echo "probe-offline-back: $(for r in $R; do read_on "$r" "$dev" 4 "$want4"; done
 
 # Removed and probed again 5 times while CPUs 1-3 go offline and online.
 # A PCI probe holds CPU hotplug off (pci_call_probe()): a CPU that cannot
-# come online meanwhile (EBUSY) is tried again; any other error counts.
+# come online meanwhile (EBUSY) is tried again, 200 times at most (10 s);
+# any other error, or EBUSY for longer, counts.
 rm -f $stop
 (
 	while [ ! -e $stop ]; do
 		for c in "${cpu[@]}"; do echo 0 > "$c" 2>/dev/null && echo "${c%/online}"; done
 		nap 0.2
 		for c in "${cpu[@]}"; do
+			n=0
 			while ! err=$( { echo 1 > "$c"; } 2>&1 ); do
+				n=$((n + 1))
 				case $err in
-				*"resource busy"*) echo "online-busy"; nap 0.05 ;;
-				*) echo "online-failed ${c%/online} ${err##*: }"; break ;;
+				*"resource busy"*) [ $n -lt 200 ] && { echo "online-busy"; nap 0.05; continue; } ;;
 				esac
+				echo "online-failed ${c%/online} ${err##*: }"
+				break
 			done
 		done
 		nap 0.2

@@ -7,7 +7,7 @@
 # and online, checking every block read back.
 st=${PVAPIC_SELFTESTS:?PVAPIC_SELFTESTS not set}
 ir=/sys/kernel/pvapic/irq
-source "$(dirname "$0")/disk-lib.sh"
+source "$(dirname "$0")/lib.sh"
 
 echo "online: $(cat /sys/devices/system/cpu/online)"
 echo "possible: $(cat /sys/devices/system/cpu/possible)"
@@ -107,8 +107,8 @@ if [ -b /dev/vda ]; then
 		while read -r n; do grep -q IRQD_AFFINITY_MANAGED /sys/kernel/debug/irq/irqs/$n && echo "$n:$(cat /proc/irq/$n/smp_affinity_list)"; done | paste -sd' ')"
 	online=$(cat /sys/devices/system/cpu/online)
 	echo "disk-read-each: $(for c in $(cpus_in "$online"); do read_on "$c" /dev/vda 16 "$want"; done | paste -sd' ')"
-	unreach=$(online_unreachable)
-	others=$(online_reachable_but_0)
+	unreach=$(online_other 0)
+	others=$(online_other 1)
 	for c in $unreach $others; do cpu_set "$c" 0; done
 	for c in $unreach; do cpu_set "$c" 1; done
 	echo "disk-read-unreachable-alone: online $(cat /sys/devices/system/cpu/online): $(for c in $unreach; do read_on "$c" /dev/vda 16 "$want"; done | paste -sd' ')"
@@ -139,7 +139,7 @@ if [ -b /dev/vda ]; then
 	echo "hotplug-offlines: $(grep -c flip /tmp/flips)"
 	echo "online-after: $(cat /sys/devices/system/cpu/online)"
 fi
-bad='WARNING:|BUG:|timed out|I/O error|Failed to redirect|Affinity broken|reservation exceeds|Cannot disable CPU|IRQ request may fail'
+bad="WARNING:|BUG:|timed out|I/O error|Failed to redirect|$IRQ_SPLATS"
 echo "dmesg-warnings: $(dmesg | grep -c -E "$bad")"
 dmesg | grep -E "pvapic-irq|$bad" | sed 's/^/dmesg: /'
 exit 0

@@ -16,7 +16,7 @@ obj=${PVAPIC_GUEST_OBJ:?PVAPIC_GUEST_OBJ not set}
 st=${PVAPIC_SELFTESTS:?PVAPIC_SELFTESTS not set}
 sw=/sys/kernel/pvapic/ipi/enabled
 stop=/tmp/soak-stop
-source "$(dirname "$0")/disk-lib.sh"
+source "$(dirname "$0")/lib.sh"
 cpus=$(ls -d /sys/devices/system/cpu/cpu[1-9]*/online)
 
 echo "online: $(cat /sys/devices/system/cpu/online)"
@@ -128,7 +128,7 @@ t0=$SECONDS
 # offline U, offline R, online U: a read on U completes (its queue's
 # interrupt must not be started on U, nor aimed at R's vector).
 want4=${want[0]}
-U=$(online_unreachable) R=$(online_reachable_but_0)
+U=$(online_other 0) R=$(online_other 1)
 echo "managed-sequence: $(for u in $U; do for r in $R; do
 	cpu_set "$u" 0; cpu_set "$r" 0; cpu_set "$u" 1
 	echo "$r/$u online=$(cat /sys/devices/system/cpu/online) $(read_on "$u" /dev/vda 4 "$want4")"
@@ -199,7 +199,7 @@ echo "checks-after-storm-s: $((SECONDS - t0))"
 # not: it times the handler in wall-clock time, and a vCPU of this
 # emulation is often descheduled for milliseconds.
 splat='WARNING:|BUG:|INFO:|Oops|Uhhuh|I/O error|timed out|Call Trace'
-splat+='|Affinity broken|reservation exceeds|Cannot disable CPU|IRQ request may fail'
+splat+="|$IRQ_SPLATS"
 dmesg | grep -E "$splat" | grep -v -E 'INFO: NMI handler \(.*\) took too long to run' > /tmp/soak-splats
 echo "dmesg-splats: $(wc -l < /tmp/soak-splats)"
 head -20 /tmp/soak-splats | sed 's/^/dmesg: /'

@@ -3,7 +3,7 @@
 # Tests of the boot rig itself: topology, feature flags, output and status
 # passthrough, host counters, and the rig's own failure paths.
 source "$(dirname "$0")/lib.sh"
-tap_plan 26
+tap_plan 33
 
 # Refused before anything boots: exit 125 with one "pvapic-vm:" line.
 for bad in "1,2" "0,5,5" "0,zz" "0,0x4000"; do
@@ -32,11 +32,28 @@ expect_eq "125 pvapic-vm: level 1's QEMU /nonexistent/qemu-system-x86_64 is not 
 C=$PVAPIC_TOP/tools/pvapic/tests/consoles
 for t in "ud-rdgsbase:#UD at the rdgsbase in paranoid_entry, which the jmp before it skips (CR4 00000000000006b0, no FSGSBASE)" \
 	 "df-rflags0:double fault with RFLAGS 0 in its frame" \
-	 "ud-rdgsbase-fsgsbase:" "ud-elsewhere:" "df-genuine:"; do
+	 "irq-if-clear:an interrupt taken with interrupts off (asm_sysvec_apic_timer_interrupt, RFLAGS 00010046)" \
+	 "hrtimer-nested:a timer interrupt inside the timer interrupt (hrtimer_interrupt twice on the stack, spinning in queued_spin_lock_slowpath+0x7f)" \
+	 "ud-rdgsbase-fsgsbase:" "ud-elsewhere:" "df-genuine:" "irq-if-set:" "hrtimer-once:" "nmi-unknown:"; do
 	f=${t%%:*} want=${t#*:}
 	expect_eq "$want" "$("$VM" --impossible-state "$C/$f.log" 2>&1)" \
 		"console $f: ${want:-a fault of the guest, not of the emulation}"
 done
+
+# A guest panic that fails the boot shows its oops on stderr, short: CI
+# keeps no console.
+expect_eq "  | Oops: double fault: 0000 [#1] SMP
+  | RIP: 0010:asm_exc_page_fault+0x1a/0x30
+  | RSP: 0018:ffffc900000affe0 EFLAGS: 00010086
+  | RIP: 0010:asm_exc_page_fault+0x1a/0x30
+  | RSP: 0018:ffffc900000affe0 EFLAGS: 00010086
+  | Kernel panic - not syncing: Fatal exception in interrupt" \
+	"$("$VM" --oops-excerpt "$C/df-genuine.log" 2>&1)" "console df-genuine: the oops excerpt a failed boot prints"
+# The report that led to the panic, not an earlier one (here an unknown NMI
+# after a backtrace NMI sent twice, on the driver of 2026-11-29's morning).
+expect_eq "  | Uhhuh. NMI received for unknown reason 10 on CPU 1.
+  | Kernel panic - not syncing: NMI: Not continuing" \
+	"$("$VM" --oops-excerpt "$C/nmi-unknown.log" 2>&1)" "console nmi-unknown: the excerpt is the report that led to the panic"
 
 # Upstream refuses CPUs above APIC ID 255 without ext-dest-id ...
 vm --guest upstream --apic-ids 0,0x105,0x1ff --ext-dest-id off -- \

@@ -4,8 +4,9 @@
 #   control.sh off N         switch the PV path off, send N multicasts
 #   control.sh on N          send N multicasts with the switch on, run the
 #                            pvapic kselftests, then the storm with injected
-#                            hypercall faults (the storm while the switch
-#                            flips is part of the soak, guest/soak.sh)
+#                            hypercall faults, then backtrace NMIs with
+#                            every hypercall short (the storm while the
+#                            switch flips is part of the soak, guest/soak.sh)
 # Prints "key: value" lines; kselftest output is passed through.
 mode=${1:?mode} n=${2:?N}
 obj=${PVAPIC_GUEST_OBJ:?PVAPIC_GUEST_OBJ not set}
@@ -42,4 +43,22 @@ for mode in N Y; do
 	echo "fault-$mode: rc=$rc injected=$(($(field faults_injected) - i0)) errors=$(($(field errors) - e0)) short=$(($(field short_counts) - s0)) fallback_ipis=$(($(field fallback_ipis) - f0))"
 	dmesg | grep -E 'test_pvapic_storm: (PASS|FAIL)' | tail -1 | sed "s/^\[[^]]*\] /fault-$mode-storm: /"
 done
+
+# Backtrace NMIs (sysrq l) while every hypercall delivers short: each CPU
+# must take exactly one NMI. A second copy would be an unknown NMI, which
+# panics the guest with kernel.unknown_nmi_panic=1 (last: it ends the run).
+echo Y > $dbg/fail_short
+i0=$(field faults_injected) s0=$(field short_counts) f0=$(field fallback_ipis)
+echo "pvapic-test: sysrq l" > /dev/kmsg
+echo 1 > /proc/sys/kernel/unknown_nmi_panic
+echo 1 > $dbg/fail_nth
+echo l > /proc/sysrq-trigger
+echo 0 > $dbg/fail_nth
+sleep 1
+echo 0 > /proc/sys/kernel/unknown_nmi_panic
+echo "sysrq-faults: injected=$(($(field faults_injected) - i0)) short=$(($(field short_counts) - s0)) fallback_ipis=$(($(field fallback_ipis) - f0))"
+bt=$(dmesg | sed -n '/pvapic-test: sysrq l/,$p')
+echo "sysrq-backtraces: $(printf '%s\n' "$bt" | sed -n 's/.*NMI backtrace for cpu \([0-9]*\)$/\1/p' | sort -n | tr '\n' ' ')"
+echo "sysrq-unknown: $(printf '%s\n' "$bt" | grep -c -E 'NMI received for unknown reason|Dazed and confused')"
+echo "sysrq-online: $(cat /sys/devices/system/cpu/online)"
 exit 0

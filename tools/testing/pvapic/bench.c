@@ -13,6 +13,8 @@
 #include <string.h>
 #include <valgrind/callgrind.h>
 
+#include <linux/bitmap.h>
+
 #include "pvipi_pack.h"
 #include "topo.h"
 #include "upstream_model.h"
@@ -203,14 +205,44 @@ static void instr(void)
 	}
 }
 
+/*
+ * Send-path memory: the kernel gives each CPU one rank bitmap of nr_cpu_ids
+ * bits (pvipi_alloc_scratch()); pvipi_pack() uses pvipi_scratch_longs() of
+ * it. Before, one allocation held two bitmaps per CPU for every CPU.
+ */
+static void memory(void)
+{
+	int i;
+
+	printf("%-22s %8s %10s %12s %14s %16s\n", "topology", "cpus",
+	       "map_bytes", "used_bytes", "bytes_per_cpu", "before_total");
+	for (i = 0; i < NR_TOPOS; i++) {
+		const char *label;
+		struct topo *t = make_topo(i, &label);
+		u32 *storage = malloc(pvipi_map_words(t->nr_cpus) * 4);
+		struct pvipi_map map;
+		size_t per_cpu = BITS_TO_LONGS(t->nr_cpus) * sizeof(long);
+
+		pvipi_map_build(&map, storage, t->apicid, t->nr_cpus);
+		printf("%-22s %8u %10zu %12zu %14zu %16zu\n", label, t->nr_cpus,
+		       pvipi_map_words(t->nr_cpus) * sizeof(u32),
+		       pvipi_scratch_longs(&map) * sizeof(long), per_cpu,
+		       2 * (size_t)t->nr_cpus * per_cpu);
+		free(storage);
+		topo_free(t);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 2 && !strcmp(argv[1], "hcalls"))
 		hcalls();
 	else if (argc == 2 && !strcmp(argv[1], "instr"))
 		instr();
+	else if (argc == 2 && !strcmp(argv[1], "memory"))
+		memory();
 	else {
-		fprintf(stderr, "usage: pvipi-bench hcalls|instr\n");
+		fprintf(stderr, "usage: pvipi-bench hcalls|instr|memory\n");
 		return 2;
 	}
 	return 0;

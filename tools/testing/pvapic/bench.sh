@@ -11,6 +11,10 @@ echo "== hypercalls per send (width 128 unless noted) =="
 ./pvipi-bench hcalls
 
 echo
+echo "== send-path memory (bytes; per CPU: its rank bitmap) =="
+./pvipi-bench memory
+
+echo
 echo "== instructions per send (valgrind callgrind, trivial emit) =="
 echo "   block = N CPUs in a row in CPU order; random = N CPUs anywhere"
 valgrind --tool=callgrind --collect-atstart=no \

@@ -342,6 +342,80 @@ static void emit_upstream(void *arg, u64 lo, u64 hi, u32 min)
 					  HOST_APIC_DM_FIXED | 0xfd);
 }
 
+/* The windows of one pvipi_pack() call, to compare its variants. */
+struct win_log {
+	struct pvipi_window *w;
+	unsigned int n, cap;
+};
+
+static void emit_log(void *arg, const struct pvipi_window *win)
+{
+	struct win_log *l = arg;
+
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 16;
+		l->w = realloc(l->w, l->cap * sizeof(*l->w));
+		if (!l->w)
+			abort();
+	}
+	l->w[l->n++] = *win;
+}
+
+static bool same_windows(const struct win_log *a, const struct win_log *b)
+{
+	unsigned int i, k;
+
+	if (a->n != b->n)
+		return false;
+	for (i = 0; i < a->n; i++) {
+		if (a->w[i].base != b->w[i].base ||
+		    a->w[i].nr_targets != b->w[i].nr_targets)
+			return false;
+		for (k = 0; k < PVIPI_MAX_WORDS; k++)
+			if (a->w[i].bits[k] != b->w[i].bits[k])
+				return false;
+	}
+	return true;
+}
+
+/*
+ * The same send with a scratch bitmap left dirty (by a send that never
+ * finished) and with none (the rank walk a nested send uses) must give the
+ * windows of a clean one, and leave the scratch zero.
+ */
+static void check_variants(const struct topo *t, const struct pvipi_map *map,
+			   unsigned int width, const unsigned long *m,
+			   int exclude, struct send_result *r)
+{
+	unsigned int n = pvipi_scratch_longs(map), i;
+	unsigned long *scratch = calloc(n + 1, sizeof(long));
+	struct win_log clean = { }, dirty = { }, none = { };
+
+	if (!scratch)
+		abort();
+	pvipi_pack(map, m, t->nr_cpus, exclude, width, scratch, emit_log,
+		   &clean);
+	for (i = 0; i < n; i++)
+		scratch[i] = 0xa5a5a5a5a5a5a5a5UL ^ (i * 0x9e3779b97f4a7c15UL);
+	pvipi_pack(map, m, t->nr_cpus, exclude, width, scratch, emit_log,
+		   &dirty);
+	for (i = 0; i < n; i++)
+		if (scratch[i])
+			fail(r, &r->scratch_ok, "dirty scratch not zero", i,
+			     scratch[i]);
+	pvipi_pack(map, m, t->nr_cpus, exclude, width, NULL, emit_log, &none);
+	if (!same_windows(&clean, &dirty))
+		fail(r, &r->windows_ok, "dirty scratch: other windows",
+		     dirty.n, clean.n);
+	if (!same_windows(&clean, &none))
+		fail(r, &r->windows_ok, "no scratch: other windows", none.n,
+		     clean.n);
+	free(clean.w);
+	free(dirty.w);
+	free(none.w);
+	free(scratch);
+}
+
 void send_mask(const struct topo *t, const struct pvipi_map *map,
 	       struct host_model *h, enum packer p, unsigned int width,
 	       const unsigned long *m, int exclude, struct send_result *r)
@@ -368,6 +442,7 @@ void send_mask(const struct topo *t, const struct pvipi_map *map,
 				fail(r, &r->scratch_ok, "scratch not zero", i,
 				     scratch[i]);
 		free(scratch);
+		check_variants(t, map, width, m, exclude, r);
 	} else {
 		unsigned long *copy = mask_new(t->nr_cpus);
 

@@ -27,6 +27,7 @@
 #include <linux/cpuhotplug.h>
 #include <linux/debugfs.h>
 #include <linux/init.h>
+#include <linux/irq_work.h>
 #include <linux/jump_label.h>
 #include <linux/kobject.h>
 #include <linux/kvm_para.h>
@@ -55,6 +56,10 @@
 #ifndef KVM_HC_SEND_IPI_WIDE
 #define KVM_HC_SEND_IPI_WIDE	0x70760001
 #endif
+/* Its CPUID bit (host/patches/0001); hosts without the bit are probed. */
+#ifndef KVM_FEATURE_PV_SEND_IPI_WIDE
+#define KVM_FEATURE_PV_SEND_IPI_WIDE	18
+#endif
 
 struct pvipi_snapshot {
 	struct rcu_head rcu;
@@ -69,6 +74,7 @@ struct pvipi_stats {
 	u64 errors;
 	u64 short_counts;
 	u64 fallback_ipis;
+	u64 wide_enosys;
 };
 
 /* Per-send state handed to pvipi_emit(). */
@@ -76,7 +82,6 @@ struct pvipi_send {
 	u32 icr;
 	unsigned int width;
 	unsigned int hypercalls;
-	struct pvipi_stats *stats;
 };
 
 static bool pvipi_enabled __ro_after_init = true;
@@ -84,7 +89,7 @@ static bool pvipi_active __read_mostly;
 
 /* The run-time switch; only looked at once pvipi_active is set. */
 static DEFINE_STATIC_KEY_TRUE(pvipi_on);
-/* Serialises the sysfs writers of the switch and the width. */
+/* Serialises the sysfs writers of the switch. */
 static DEFINE_MUTEX(pvipi_ctl_lock);
 
 typedef void (*pvipi_mask_fn)(const struct cpumask *mask, int vector);
@@ -93,20 +98,29 @@ typedef void (*pvipi_mask_fn)(const struct cpumask *mask, int vector);
 static pvipi_mask_fn pvipi_prev_mask __ro_after_init;
 static pvipi_mask_fn pvipi_prev_allbutself __ro_after_init;
 static unsigned int pvipi_width __read_mostly = PVIPI_WIDTH_128;
-static bool pvipi_host_wide __ro_after_init;
+/* Cleared for good when the host stops offering the 192-bit call. */
+static bool pvipi_host_wide __read_mostly;
 
 /* Writers hold pvipi_map_lock; senders use rcu_dereference_sched(). */
 static DEFINE_MUTEX(pvipi_map_lock);
 static struct pvipi_snapshot __rcu *pvipi_cur;
 
 /*
- * Rank bitmaps for maps whose ranks are not CPU numbers: one for task and
- * interrupt context, one for an NMI that interrupts a send. Allocated the
- * first time such a map is built and never freed; sized for nr_cpu_ids.
+ * A rank bitmap per CPU (nr_cpu_ids bits) for maps whose ranks are not CPU
+ * numbers: allocated for the online CPUs when such a map is first built,
+ * and for each CPU about to come up while one is in use; then kept. A send
+ * that finds its CPU's bitmap missing (the allocation failed) or in use
+ * (it interrupted another send as an NMI, #MC or #DB, or a panic left one
+ * unfinished) packs without one, walking the map's ranks: nothing is
+ * refused or lost for want of it.
  */
-static unsigned long *pvipi_scratch;
-static unsigned int pvipi_scratch_stride;
+static DEFINE_PER_CPU(unsigned long *, pvipi_scratch);
+static DEFINE_PER_CPU(bool, pvipi_scratch_busy);
 
+/*
+ * Updated with this_cpu_*() only: one instruction each, so a send from an
+ * NMI that interrupts one from task context loses no count of either.
+ */
 static DEFINE_PER_CPU(struct pvipi_stats, pvipi_stats);
 
 static int __init pvipi_parse_param(char *arg)
@@ -157,8 +171,8 @@ static struct pvipi_snapshot *pvipi_build(gfp_t gfp)
 	u32 *ids;
 	int ret;
 
-	snap = kzalloc(struct_size(snap, storage, pvipi_map_words(n)), gfp);
-	ids = kmalloc_array(n, sizeof(*ids), gfp);
+	snap = kvzalloc(struct_size(snap, storage, pvipi_map_words(n)), gfp);
+	ids = kvmalloc_array(n, sizeof(*ids), gfp);
 	if (!snap || !ids)
 		goto fail;
 	for (cpu = 0; cpu < n; cpu++)
@@ -168,21 +182,38 @@ static struct pvipi_snapshot *pvipi_build(gfp_t gfp)
 		pr_err("cannot map CPUs to APIC IDs (%d)\n", ret);
 		goto fail;
 	}
-	if (!snap->map.identity && !pvipi_scratch) {
-		unsigned int longs = BITS_TO_LONGS(n);
-
-		pvipi_scratch = kcalloc(array_size(2 * n, longs),
-					sizeof(unsigned long), gfp);
-		if (!pvipi_scratch)
-			goto fail;
-		pvipi_scratch_stride = longs;
-	}
-	kfree(ids);
+	kvfree(ids);
 	return snap;
 fail:
-	kfree(ids);
-	kfree(snap);
+	kvfree(ids);
+	kvfree(snap);
 	return NULL;
+}
+
+/* @cpu's rank bitmap; without it, @cpu's sends walk the map instead. */
+static void pvipi_alloc_scratch(unsigned int cpu)
+{
+	if (per_cpu(pvipi_scratch, cpu))
+		return;
+	per_cpu(pvipi_scratch, cpu) =
+		kcalloc_node(BITS_TO_LONGS(nr_cpu_ids), sizeof(long),
+			     GFP_KERNEL, cpu_to_node(cpu));
+}
+
+/*
+ * Bitmaps for the CPUs that are up, and for @cpu (about to come up, or -1),
+ * once @map needs them. Hotplug is held off (boot, or a prepare callback).
+ */
+static void pvipi_scratch_for(const struct pvipi_map *map, int cpu)
+{
+	unsigned int c;
+
+	if (map->identity)
+		return;
+	for_each_online_cpu(c)
+		pvipi_alloc_scratch(c);
+	if (cpu >= 0)
+		pvipi_alloc_scratch(cpu);
 }
 
 /* A CPU is about to come up: make sure the map knows its APIC ID. */
@@ -196,8 +227,10 @@ static int pvipi_cpu_prepare(unsigned int cpu)
 	old = rcu_dereference_protected(pvipi_cur,
 					lockdep_is_held(&pvipi_map_lock));
 	if (id != PVIPI_NO_RANK && old->map.rank_of[cpu] != PVIPI_NO_RANK &&
-	    old->map.apicid[old->map.rank_of[cpu]] == id)
+	    old->map.apicid[old->map.rank_of[cpu]] == id) {
+		pvipi_scratch_for(&old->map, cpu);
 		goto out;
+	}
 
 	/*
 	 * An online CPU missing from the map would never get a PV IPI, so a
@@ -207,12 +240,13 @@ static int pvipi_cpu_prepare(unsigned int cpu)
 	if (!snap || snap->map.rank_of[cpu] == PVIPI_NO_RANK) {
 		pr_err("CPU %u (APIC ID %#x) cannot be added to the IPI map\n",
 		       cpu, id);
-		kfree(snap);
+		kvfree(snap);
 		ret = snap ? -EINVAL : -ENOMEM;
 		goto out;
 	}
+	pvipi_scratch_for(&snap->map, cpu);
 	rcu_assign_pointer(pvipi_cur, snap);
-	kfree_rcu(old, rcu);
+	kvfree_rcu(old, rcu);
 	pr_info("IPI map rebuilt for CPU %u (APIC ID %#x)\n", cpu, id);
 out:
 	mutex_unlock(&pvipi_map_lock);
@@ -223,30 +257,38 @@ enum pvipi_fault {
 	PVIPI_FAULT_NONE,
 	PVIPI_FAULT_ERROR,
 	PVIPI_FAULT_SHORT,
+	PVIPI_FAULT_NO_WIDE,
 };
 
 #ifdef CONFIG_PVAPIC_FAULT_INJECT
 /*
- * Debug knob (debugfs pvapic/fail_nth, fail_short): every Nth hypercall
- * fails (fail_short=N: it is not made and its result is -KVM_EFAULT, so
- * nobody got the IPI, as when a host refuses one) or delivers short
- * (fail_short=Y: it is made and its result is one less than the number of
- * targets). Either way the window is resent natively, so the targets get
- * the IPI at least once; the storm test checks that nothing is lost and
- * the counters match.
+ * Debug knobs (debugfs pvapic/fail_nth, fail_short, fail_wide): every Nth
+ * hypercall fails (fail_short=N: it is not made and its result is
+ * -KVM_EFAULT, so nobody got the IPI, as when a host refuses one) or
+ * delivers short (fail_short=Y: it is made without its highest target, so
+ * the host truthfully delivers to one fewer). Either way the window is
+ * resent natively, so the targets get the IPI at least once; the storm
+ * test checks that nothing is lost and the counters match. With
+ * fail_wide=Y a 192-bit hypercall is not made and answers -KVM_ENOSYS, as
+ * after a migration to a host without it.
  */
 static DEFINE_STATIC_KEY_FALSE(pvipi_fault_key);
 static u32 pvipi_fail_nth;
 static bool pvipi_fail_short;
+static u32 pvipi_fail_wide;
 static atomic_t pvipi_fault_seq = ATOMIC_INIT(0);
 static atomic64_t pvipi_faults_injected = ATOMIC64_INIT(0);
 
-static enum pvipi_fault pvipi_fault_next(void)
+static enum pvipi_fault pvipi_fault_next(unsigned int width)
 {
 	u32 nth;
 
 	if (!static_branch_unlikely(&pvipi_fault_key))
 		return PVIPI_FAULT_NONE;
+	if (width == PVIPI_WIDTH_192 && READ_ONCE(pvipi_fail_wide)) {
+		atomic64_inc(&pvipi_faults_injected);
+		return PVIPI_FAULT_NO_WIDE;
+	}
 	nth = READ_ONCE(pvipi_fail_nth);
 	if (!nth || (u32)atomic_inc_return(&pvipi_fault_seq) % nth)
 		return PVIPI_FAULT_NONE;
@@ -255,11 +297,43 @@ static enum pvipi_fault pvipi_fault_next(void)
 					     PVIPI_FAULT_ERROR;
 }
 #else
-static inline enum pvipi_fault pvipi_fault_next(void)
+static inline enum pvipi_fault pvipi_fault_next(unsigned int width)
 {
 	return PVIPI_FAULT_NONE;
 }
 #endif
+
+/*
+ * Sends run under scheduler and page-table locks and in NMIs: the first
+ * fallback and the loss of the 192-bit call are reported from an irq_work,
+ * once each.
+ */
+struct pvipi_fallback_report {
+	long ret;
+	u32 targets;
+	u32 base;
+	u32 icr;
+};
+
+static struct pvipi_fallback_report pvipi_fallback_seen;
+static atomic_t pvipi_fallback_reported = ATOMIC_INIT(0);
+static atomic_t pvipi_wide_reported = ATOMIC_INIT(0);
+
+static void pvipi_report_fallback(struct irq_work *work)
+{
+	const struct pvipi_fallback_report *r = &pvipi_fallback_seen;
+
+	pr_warn("hypercall returned %ld for %u targets (base %#x, icr %#x); resending natively\n",
+		r->ret, r->targets, r->base, r->icr);
+}
+
+static void pvipi_report_wide(struct irq_work *work)
+{
+	pr_warn("the host answers the 192-bit IPI hypercall with -KVM_ENOSYS; using 128-bit windows from now on\n");
+}
+
+static DEFINE_IRQ_WORK(pvipi_fallback_work, pvipi_report_fallback);
+static DEFINE_IRQ_WORK(pvipi_wide_work, pvipi_report_wide);
 
 /* Native physical-destination ICR write to one APIC ID. */
 static void pvipi_native_one(u32 apicid, u32 icr)
@@ -268,66 +342,175 @@ static void pvipi_native_one(u32 apicid, u32 icr)
 	apic_icr_write(icr, apicid);
 }
 
-/*
- * Called for each window. A hypercall that fails delivered to nobody; one
- * that returns a short count delivered to an unknown subset. Either way
- * every target of the window gets a native IPI, so none is lost:
- *
- * - A repeated fixed-vector IPI is harmless: if the first copy is still
- *   pending in the IRR the two merge; otherwise the handler runs twice, and
- *   Linux's IPI handlers (call-function, reschedule, IRQ work, TLB flush)
- *   drain per-CPU queues or set flags, so a second run finds nothing to do.
- * - A CPU latches one NMI while it handles another, so a copy arriving then
- *   runs the NMI handlers again, and they are not all idempotent: a second
- *   backtrace NMI is reported as an unknown NMI. We still resend the whole
- *   window after a short count, because the NMI users (stop, crash,
- *   backtrace, kgdb) wait for every target and a lost NMI hangs them; an
- *   unknown-NMI message is the lesser harm. After an error nothing was
- *   delivered, so the resend duplicates nothing.
- */
-static void pvipi_emit(void *arg, const struct pvipi_window *win)
+static long pvipi_hypercall(unsigned int width, const struct pvipi_window *win,
+			    u32 icr)
 {
-	struct pvipi_send *send = arg;
+	if (width == PVIPI_WIDTH_192)
+		return kvm_hypercall4(KVM_HC_SEND_IPI_WIDE, win->bits[0],
+				      win->bits[1], win->bits[2],
+				      (u64)win->base << 32 | icr);
+	return kvm_hypercall4(KVM_HC_SEND_IPI, win->bits[0], win->bits[1],
+			      win->base, icr);
+}
+
+/* Leave the highest target of @win out (fault injection). */
+static void pvipi_drop_last(struct pvipi_window *win)
+{
+	int k;
+
+	for (k = PVIPI_MAX_WORDS - 1; k >= 0; k--) {
+		if (win->bits[k]) {
+			win->bits[k] &= ~BIT_ULL(__fls(win->bits[k]));
+			win->nr_targets--;
+			return;
+		}
+	}
+}
+
+static void pvipi_send_window(struct pvipi_send *send, unsigned int width,
+			      const struct pvipi_window *win);
+
+/* Send a 192-bit window as up to two 128-bit ones. */
+static void pvipi_send_halves(struct pvipi_send *send,
+			      const struct pvipi_window *win)
+{
+	struct pvipi_window half = { .base = win->base };
+
+	half.bits[0] = win->bits[0];
+	half.bits[1] = win->bits[1];
+	half.nr_targets = hweight64(half.bits[0]) + hweight64(half.bits[1]);
+	if (half.nr_targets)
+		pvipi_send_window(send, PVIPI_WIDTH_128, &half);
+	if (win->bits[2]) {
+		memset(&half, 0, sizeof(half));
+		half.base = win->base + 128;
+		half.bits[0] = win->bits[2];
+		half.nr_targets = hweight64(half.bits[0]);
+		pvipi_send_window(send, PVIPI_WIDTH_128, &half);
+	}
+}
+
+/*
+ * The host answered a 192-bit hypercall with -KVM_ENOSYS: it has none any
+ * more (a live migration to an older host). Use 128-bit windows from now
+ * on; sends already cut into 192-bit windows split them without trying.
+ */
+static void pvipi_wide_gone(void)
+{
+	WRITE_ONCE(pvipi_host_wide, false);
+	/* Pairs with width_store(): a racing write of 192 is undone. */
+	smp_mb();
+	WRITE_ONCE(pvipi_width, PVIPI_WIDTH_128);
+	this_cpu_inc(pvipi_stats.wide_enosys);
+	if (!atomic_xchg(&pvipi_wide_reported, 1))
+		irq_work_queue(&pvipi_wide_work);
+}
+
+/*
+ * One hypercall for @win. One that fails delivered to nobody; one that
+ * returns a short count delivered to an unknown subset. Either way every
+ * target of the window gets a native IPI, so none is lost. A repeated
+ * fixed-vector IPI is harmless: if the first copy is still pending in the
+ * IRR the two merge; otherwise the handler runs twice, and Linux's IPI
+ * handlers (call-function, reschedule, IRQ work, TLB flush) drain per-CPU
+ * queues or set flags, so a second run finds nothing to do. NMIs never
+ * come here with more than one target (pvipi_emit()).
+ */
+static void pvipi_send_window(struct pvipi_send *send, unsigned int width,
+			      const struct pvipi_window *win)
+{
 	enum pvipi_fault fault;
+	struct pvipi_window sent;
 	unsigned int i;
 	long ret;
 
-	fault = pvipi_fault_next();
-	if (fault == PVIPI_FAULT_ERROR)
+	if (width == PVIPI_WIDTH_192 && unlikely(!READ_ONCE(pvipi_host_wide))) {
+		pvipi_send_halves(send, win);
+		return;
+	}
+	fault = pvipi_fault_next(width);
+	switch (fault) {
+	case PVIPI_FAULT_ERROR:
 		ret = -KVM_EFAULT;
-	else if (send->width == PVIPI_WIDTH_192)
-		ret = kvm_hypercall4(KVM_HC_SEND_IPI_WIDE, win->bits[0],
-				     win->bits[1], win->bits[2],
-				     (u64)win->base << 32 | send->icr);
-	else
-		ret = kvm_hypercall4(KVM_HC_SEND_IPI, win->bits[0],
-				     win->bits[1], win->base, send->icr);
-	if (fault == PVIPI_FAULT_SHORT)
-		ret = win->nr_targets - 1L;
-	trace_pvapic_hypercall(send->width, win->base, win->bits, send->icr,
+		break;
+	case PVIPI_FAULT_NO_WIDE:
+		ret = -KVM_ENOSYS;
+		break;
+	case PVIPI_FAULT_SHORT:
+		sent = *win;
+		pvipi_drop_last(&sent);
+		ret = pvipi_hypercall(width, &sent, send->icr);
+		break;
+	default:
+		ret = pvipi_hypercall(width, win, send->icr);
+		break;
+	}
+	trace_pvapic_hypercall(width, win->base, win->bits, send->icr,
 			       win->nr_targets, ret);
 	send->hypercalls++;
-	send->stats->hypercalls++;
-	send->stats->targets += win->nr_targets;
+	this_cpu_inc(pvipi_stats.hypercalls);
+	this_cpu_add(pvipi_stats.targets, win->nr_targets);
 	if (likely(ret == win->nr_targets))
 		return;
+	if (width == PVIPI_WIDTH_192 && ret == -KVM_ENOSYS) {
+		pvipi_wide_gone();
+		pvipi_send_halves(send, win);
+		return;
+	}
 
 	if (ret < 0)
-		send->stats->errors++;
+		this_cpu_inc(pvipi_stats.errors);
 	else
-		send->stats->short_counts++;
+		this_cpu_inc(pvipi_stats.short_counts);
 	trace_pvapic_fallback(win->base, send->icr, win->nr_targets, ret);
+	if (!atomic_xchg(&pvipi_fallback_reported, 1)) {
+		pvipi_fallback_seen = (struct pvipi_fallback_report) {
+			.ret = ret, .targets = win->nr_targets,
+			.base = win->base, .icr = send->icr,
+		};
+		irq_work_queue(&pvipi_fallback_work);
+	}
 	/*
-	 * Multicasts are not sent under a runqueue lock (reschedule IPIs are
-	 * unicast), and printk defers by itself in NMI context.
+	 * x2APIC ICR writes are not serialising: order the stores before the
+	 * IPI as the APIC driver does, whether or not a hypercall was made.
 	 */
-	pr_warn_once("hypercall returned %ld for %u targets (base %#x, icr %#x); resending natively\n",
-		     ret, win->nr_targets, win->base, send->icr);
+	weak_wrmsr_fence();
 	/* x86_64 only (Kconfig), so the u64 words are unsigned longs. */
 	for_each_set_bit(i, (const unsigned long *)win->bits,
 			 PVIPI_MAX_WORDS * 64) {
 		pvipi_native_one(win->base + i, send->icr);
-		send->stats->fallback_ipis++;
+		this_cpu_inc(pvipi_stats.fallback_ipis);
+	}
+}
+
+/*
+ * Called by the packer for each window. An NMI goes to one target per
+ * hypercall, so that the host's count says exactly who took it: a CPU
+ * runs the NMI handlers for each copy of an NMI sent twice, and not all
+ * of them are idempotent (a second backtrace NMI is an unknown NMI, which
+ * panics with kernel.unknown_nmi_panic=1), while a target left without one
+ * hangs the stop, crash and backtrace code that waits for it. NMI
+ * multicasts are rare (backtraces, stop, crash, kgdb): the extra
+ * hypercalls cost little. One target fits any window: always 128 bits.
+ */
+static void pvipi_emit(void *arg, const struct pvipi_window *win)
+{
+	struct pvipi_send *send = arg;
+	unsigned int i;
+
+	if (send->icr != APIC_DM_NMI) {
+		pvipi_send_window(send, send->width, win);
+		return;
+	}
+	for_each_set_bit(i, (const unsigned long *)win->bits,
+			 PVIPI_MAX_WORDS * 64) {
+		struct pvipi_window one = {
+			.base = win->base + i,
+			.bits = { 1 },
+			.nr_targets = 1,
+		};
+
+		pvipi_send_window(send, PVIPI_WIDTH_128, &one);
 	}
 }
 
@@ -343,14 +526,24 @@ static void pvipi_send_mask(const struct cpumask *mask, int exclude, int vector)
 	send.hypercalls = 0;
 
 	local_irq_save(flags);
-	send.stats = this_cpu_ptr(&pvipi_stats);
-	send.stats->multicasts++;
+	this_cpu_inc(pvipi_stats.multicasts);
 	snap = rcu_dereference_sched(pvipi_cur);
-	if (!snap->map.identity)
-		scratch = pvipi_scratch + pvipi_scratch_stride *
-			  (2 * smp_processor_id() + !!in_nmi());
+	/*
+	 * A send that interrupts this one between the test and the claim
+	 * finishes, and releases the bitmap, before this one goes on.
+	 */
+	if (!snap->map.identity && !__this_cpu_read(pvipi_scratch_busy)) {
+		scratch = __this_cpu_read(pvipi_scratch);
+		if (scratch)
+			__this_cpu_write(pvipi_scratch_busy, true);
+		barrier();
+	}
 	pvipi_pack(&snap->map, cpumask_bits(mask), nr_cpu_ids, exclude,
 		   send.width, scratch, pvipi_emit, &send);
+	if (scratch) {
+		barrier();
+		__this_cpu_write(pvipi_scratch_busy, false);
+	}
 	local_irq_restore(flags);
 	trace_pvapic_multicast(mask, exclude, vector, send.hypercalls);
 }
@@ -390,26 +583,37 @@ bool __init pvapic_pvipi_init(void)
 		pr_info("PV IPI cluster path off (pvapic_ipi=off)\n");
 		return false;
 	}
+	/*
+	 * The native fallback may run in an NMI that interrupted another
+	 * send: only x2APIC ICR writes are one instruction.
+	 */
+	if (!x2apic_mode) {
+		pr_info("PV IPI cluster path needs x2APIC mode; using KVM's\n");
+		return false;
+	}
 	snap = pvipi_build(GFP_KERNEL);
 	if (!snap) {
 		pr_warn("PV IPI cluster path unavailable; using KVM's\n");
 		return false;
 	}
+	pvipi_scratch_for(&snap->map, -1);
 	rcu_assign_pointer(pvipi_cur, snap);
 	pvipi_active = true;
 
 	/*
-	 * Probe once for the 192-bit hypercall: an empty bitmap delivers to
-	 * nobody and returns 0 where it exists; a stock host returns
-	 * -KVM_ENOSYS and nothing else happens.
+	 * The 192-bit hypercall: offered where the host sets its CPUID bit.
+	 * Without the bit, probe once unless 128-bit windows were asked for:
+	 * an empty bitmap delivers to nobody and returns 0 where the call
+	 * exists; a stock host, or one that hides it, returns -KVM_ENOSYS and
+	 * nothing else happens.
 	 */
-	if (pvipi_want_width != PVIPI_WIDTH_128) {
+	pvipi_host_wide = kvm_para_has_feature(KVM_FEATURE_PV_SEND_IPI_WIDE);
+	if (!pvipi_host_wide && pvipi_want_width != PVIPI_WIDTH_128)
 		pvipi_host_wide = !kvm_hypercall4(KVM_HC_SEND_IPI_WIDE, 0, 0, 0, 0);
-		if (pvipi_host_wide)
-			pvipi_width = PVIPI_WIDTH_192;
-		else if (pvipi_want_width == PVIPI_WIDTH_192)
-			pr_warn("pvapic_ipi_width=192: the host has no 192-bit hypercall; using 128\n");
-	}
+	if (pvipi_host_wide && pvipi_want_width != PVIPI_WIDTH_128)
+		pvipi_width = PVIPI_WIDTH_192;
+	else if (!pvipi_host_wide && pvipi_want_width == PVIPI_WIDTH_192)
+		pr_warn("pvapic_ipi_width=192: the host has no 192-bit hypercall; using 128\n");
 
 	pvipi_prev_mask = apic->send_IPI_mask;
 	pvipi_prev_allbutself = apic->send_IPI_mask_allbutself;
@@ -436,6 +640,7 @@ static void pvipi_stats_sum(struct pvipi_stats *sum)
 		sum->errors += READ_ONCE(s->errors);
 		sum->short_counts += READ_ONCE(s->short_counts);
 		sum->fallback_ipis += READ_ONCE(s->fallback_ipis);
+		sum->wide_enosys += READ_ONCE(s->wide_enosys);
 	}
 }
 
@@ -461,6 +666,7 @@ static int pvipi_stats_show(struct seq_file *m, void *v)
 		   sum.multicasts, sum.targets, sum.hypercalls);
 	seq_printf(m, "errors: %llu\nshort_counts: %llu\nfallback_ipis: %llu\n",
 		   sum.errors, sum.short_counts, sum.fallback_ipis);
+	seq_printf(m, "wide_enosys: %llu\n", sum.wide_enosys);
 #ifdef CONFIG_PVAPIC_FAULT_INJECT
 	seq_printf(m, "faults_injected: %lld\n",
 		   (s64)atomic64_read(&pvipi_faults_injected));
@@ -540,10 +746,16 @@ static ssize_t width_store(struct kobject *kobj, struct kobj_attribute *attr,
 	if (pvapic_parse_uint(buf, &val) ||
 	    (val != PVIPI_WIDTH_128 && val != PVIPI_WIDTH_192))
 		return -EINVAL;
-	if (val == PVIPI_WIDTH_192 && !pvipi_host_wide)
+	if (val == PVIPI_WIDTH_192 && !READ_ONCE(pvipi_host_wide))
 		return -EOPNOTSUPP;
 	/* Each send reads the width once, so a change never splits a send. */
 	WRITE_ONCE(pvipi_width, val);
+	/* The host may have lost the wide call meanwhile (pvipi_wide_gone()). */
+	smp_mb();
+	if (val == PVIPI_WIDTH_192 && !READ_ONCE(pvipi_host_wide)) {
+		WRITE_ONCE(pvipi_width, PVIPI_WIDTH_128);
+		return -EOPNOTSUPP;
+	}
 	return count;
 }
 
@@ -552,7 +764,7 @@ static struct kobj_attribute pvipi_attr_width = __ATTR_RW(width);
 static ssize_t host_wide_show(struct kobject *kobj,
 			      struct kobj_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%d\n", pvipi_host_wide);
+	return sysfs_emit(buf, "%d\n", READ_ONCE(pvipi_host_wide));
 }
 
 static struct kobj_attribute pvipi_attr_host_wide = __ATTR_RO(host_wide);
@@ -595,31 +807,56 @@ static const struct attribute_group pvipi_group = {
 };
 
 #ifdef CONFIG_PVAPIC_FAULT_INJECT
-static int pvipi_fail_nth_set(void *data, u64 val)
+static DEFINE_MUTEX(pvipi_fault_lock);
+
+/* The fault path is patched in while any knob asks for faults. */
+static void pvipi_fault_update(void)
 {
-	if (val > U32_MAX)
-		return -EINVAL;
-	WRITE_ONCE(pvipi_fail_nth, val);
-	if (val)
+	if (READ_ONCE(pvipi_fail_nth) || READ_ONCE(pvipi_fail_wide))
 		static_branch_enable(&pvipi_fault_key);
 	else
 		static_branch_disable(&pvipi_fault_key);
+}
+
+/* Set a fault knob to @val, at most @max; the key follows the knobs. */
+static int pvipi_knob_set(u32 *knob, u64 val, u64 max)
+{
+	if (val > max)
+		return -EINVAL;
+	mutex_lock(&pvipi_fault_lock);
+	WRITE_ONCE(*knob, val);
+	pvipi_fault_update();
+	mutex_unlock(&pvipi_fault_lock);
 	return 0;
 }
 
-static int pvipi_fail_nth_get(void *data, u64 *val)
+static int pvipi_knob_get(void *data, u64 *val)
 {
-	*val = READ_ONCE(pvipi_fail_nth);
+	*val = READ_ONCE(*(u32 *)data);
 	return 0;
 }
-DEFINE_DEBUGFS_ATTRIBUTE(pvipi_fail_nth_fops, pvipi_fail_nth_get,
+
+static int pvipi_fail_nth_set(void *data, u64 val)
+{
+	return pvipi_knob_set(data, val, U32_MAX);
+}
+DEFINE_DEBUGFS_ATTRIBUTE(pvipi_fail_nth_fops, pvipi_knob_get,
 			 pvipi_fail_nth_set, "%llu\n");
+
+static int pvipi_fail_wide_set(void *data, u64 val)
+{
+	return pvipi_knob_set(data, val, 1);
+}
+DEFINE_DEBUGFS_ATTRIBUTE(pvipi_fail_wide_fops, pvipi_knob_get,
+			 pvipi_fail_wide_set, "%llu\n");
 
 static void __init pvipi_fault_debugfs(struct dentry *dir)
 {
-	debugfs_create_file_unsafe("fail_nth", 0600, dir, NULL,
+	debugfs_create_file_unsafe("fail_nth", 0600, dir, &pvipi_fail_nth,
 				   &pvipi_fail_nth_fops);
 	debugfs_create_bool("fail_short", 0600, dir, &pvipi_fail_short);
+	debugfs_create_file_unsafe("fail_wide", 0600, dir, &pvipi_fail_wide,
+				   &pvipi_fail_wide_fops);
 }
 #else
 static inline void pvipi_fault_debugfs(struct dentry *dir) { }

@@ -241,6 +241,44 @@ static __always_inline void pvipi_scatter(const struct pvipi_map *map,
 	}
 }
 
+/*
+ * The same windows without a rank bitmap: test each rank's CPU in @mask, in
+ * rank order. Takes time linear in the number of ranks rather than targets;
+ * for a send that finds no scratch bitmap free.
+ */
+static unsigned int pvipi_pack_walk(const struct pvipi_map *map,
+				    const unsigned long *mask,
+				    unsigned int nbits, int exclude_cpu,
+				    unsigned int width, pvipi_emit_fn emit,
+				    void *ctx)
+{
+	struct pvipi_window win = { };
+	unsigned int rank, windows = 0;
+
+	for (rank = 0; rank < map->nr_ranks; rank++) {
+		u32 cpu = map->cpu[rank], off;
+
+		if (cpu >= nbits || cpu == (u32)exclude_cpu ||
+		    !test_bit(cpu, mask))
+			continue;
+		if (win.nr_targets && map->apicid[rank] - win.base >= width) {
+			emit(ctx, &win);
+			windows++;
+			memset(&win, 0, sizeof(win));
+		}
+		if (!win.nr_targets)
+			win.base = map->apicid[rank];
+		off = map->apicid[rank] - win.base;
+		win.bits[off / 64] |= 1ULL << (off % 64);
+		win.nr_targets++;
+	}
+	if (win.nr_targets) {
+		emit(ctx, &win);
+		windows++;
+	}
+	return windows;
+}
+
 /**
  * pvipi_pack() - split a cpumask into optimal KVM_HC_SEND_IPI windows
  * @map: a map built by pvipi_map_build()
@@ -248,14 +286,17 @@ static __always_inline void pvipi_scatter(const struct pvipi_map *map,
  * @mask_bits: number of bits in @mask
  * @exclude_cpu: a CPU not to send to even if set in @mask, or -1
  * @width: bits per window, %PVIPI_WIDTH_128 or %PVIPI_WIDTH_192
- * @scratch: pvipi_scratch_longs(@map) zeroed longs; zeroed again on return
+ * @scratch: pvipi_scratch_longs(@map) longs of any content, zeroed on
+ *	return; or NULL, to walk a map that is not the identity rank by rank
  * @emit: called once per window, in ascending APIC-ID order
  * @ctx: passed to @emit
  *
  * Emits the fewest windows of @width consecutive APIC IDs that cover the
  * APIC IDs of the CPUs in @mask. CPUs without an APIC ID and CPUs at or
  * beyond the map's nr_cpu_ids are ignored. Takes time linear in the number
- * of targets, windows and words of @mask; never allocates or sleeps.
+ * of targets, windows and words of @mask (of ranks without @scratch);
+ * never allocates or sleeps. A send interrupted for good (a panic in the
+ * middle of one) may leave @scratch dirty: it is cleared before use.
  *
  * Return: the number of windows emitted; 0 for an unsupported @width.
  */
@@ -278,11 +319,15 @@ unsigned int pvipi_pack(const struct pvipi_map *map,
 			c.excl_idx = exclude_cpu / BITS_PER_LONG;
 			c.excl_bit = BIT(exclude_cpu % BITS_PER_LONG);
 		}
+	} else if (!scratch) {
+		return pvipi_pack_walk(map, mask, nbits, exclude_cpu, width,
+				       emit, ctx);
 	} else {
 		unsigned int i, last = BITS_TO_LONGS(nbits), lowest = UINT_MAX;
 
 		if (!last)
 			return 0;
+		memset(scratch, 0, pvipi_scratch_longs(map) * sizeof(long));
 		remaining = 0;
 		for (i = 0; i < last - 1; i++)
 			if (mask[i])

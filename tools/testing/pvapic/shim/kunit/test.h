@@ -91,6 +91,9 @@ static inline void *kunit_kcalloc(struct kunit *test, size_t n, size_t size,
 #define KUNIT_EXPECT_FALSE(t, c)	KUNIT_SHIM_CHECK(t, !(c), 0, "!" #c, "")
 #define KUNIT_EXPECT_TRUE_MSG(t, c, fmt, ...) \
 	KUNIT_SHIM_CHECK(t, c, 0, #c, fmt, ##__VA_ARGS__)
+#define KUNIT_EXPECT_MEMEQ_MSG(t, l, r, size, fmt, ...) \
+	KUNIT_SHIM_CHECK(t, !memcmp(l, r, size), 0, \
+			 "expected " #l " == " #r " (memory)", fmt, ##__VA_ARGS__)
 #define KUNIT_ASSERT_EQ(t, l, r)	KUNIT_SHIM_BIN(t, l, ==, r, 1, "")
 #define KUNIT_ASSERT_LE(t, l, r)	KUNIT_SHIM_BIN(t, l, <=, r, 1, "")
 #define KUNIT_ASSERT_NOT_ERR_OR_NULL(t, p) \

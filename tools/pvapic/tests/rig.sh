@@ -3,7 +3,7 @@
 # Tests of the boot rig itself: topology, feature flags, output and status
 # passthrough, host counters, and the rig's own failure paths.
 source "$(dirname "$0")/lib.sh"
-tap_plan 33
+tap_plan 40
 
 # Refused before anything boots: exit 125 with one "pvapic-vm:" line.
 for bad in "1,2" "0,5,5" "0,zz" "0,0x4000"; do
@@ -32,6 +32,7 @@ expect_eq "125 pvapic-vm: level 1's QEMU /nonexistent/qemu-system-x86_64 is not 
 C=$PVAPIC_TOP/tools/pvapic/tests/consoles
 for t in "ud-rdgsbase:#UD at the rdgsbase in paranoid_entry, which the jmp before it skips (CR4 00000000000006b0, no FSGSBASE)" \
 	 "df-rflags0:double fault with RFLAGS 0 in its frame" \
+	 "oops-rflags0:a kernel fault with RFLAGS 0 in its frame" \
 	 "irq-if-clear:an interrupt taken with interrupts off (asm_sysvec_apic_timer_interrupt, RFLAGS 00010046)" \
 	 "hrtimer-nested:a timer interrupt inside the timer interrupt (hrtimer_interrupt twice on the stack, spinning in queued_spin_lock_slowpath+0x7f)" \
 	 "ud-rdgsbase-fsgsbase:" "ud-elsewhere:" "df-genuine:" "irq-if-set:" "hrtimer-once:" "nmi-unknown:"; do
@@ -96,6 +97,50 @@ out=$(PVAPIC_BOOT_LOG= PVAPIC_HOST_BOOT_LIMIT=1 "$VM" --retries 1 -- true 2>&1);
 expect_eq "125 pvapic-vm: rig failure on attempt 1 (the level-1 host did not reach its init within 1 s); booting again
 pvapic-vm: the level-1 host did not reach its init within 1 s" "$rc $out" \
 	"a host that does not boot in time is retried --retries times, then exit 125"
+
+# CPU hot-add and hot-remove by APIC ID (tools/pvapic/guest/pvapic-plug): a
+# slot left free with "+ID" between the two boot CPUs' APIC IDs is plugged
+# and comes online with that APIC ID; the PV IPI map is rebuilt out of CPU
+# order, and the storm then goes through the rank-bitmap send path in a
+# real kernel. A taken ID, one outside the topology and a free one to
+# remove are refused with one line and change nothing; then the CPU goes.
+P=$PVAPIC_TOP/tools/pvapic/guest/pvapic-plug
+ST=${PVAPIC_BUILD:-$PVAPIC_TOP/build}/obj/guest-ours/lib/test_pvapic_storm.ko
+vm --apic-ids 0,0x10,+0x8 -- bash -c "
+	echo add: \$($P add 0x8 2>&1) rc=\$?
+	echo online: \$(cat /sys/devices/system/cpu/online)
+	echo apicids: \$(awk '\$1 == \"apicid\" { printf \"%s \", \$3 }' /proc/cpuinfo)
+	echo rebuilt: \$(dmesg | grep -c 'IPI map rebuilt for CPU 7 (APIC ID 0x8)')
+	echo identity: \$(sed -n 's/^identity: //p' /sys/kernel/debug/pvapic/pvipi)
+	insmod $ST rounds=300 >/dev/null 2>&1; echo storm-rc: \$?
+	dmesg | grep -E 'test_pvapic_storm: (PASS|FAIL)' | tail -1 | sed 's/^\[[^]]*\] /storm: /'
+	rmmod test_pvapic_storm 2>/dev/null
+	echo taken: \$($P add 0x8 2>&1) rc=\$?
+	echo outside: \$($P add 0x40 2>&1) rc=\$?
+	echo free: \$($P del 0x9 2>&1) rc=\$?
+	echo still: \$(cat /sys/devices/system/cpu/online)
+	echo del: \$($P del 0x8 2>&1) rc=\$?
+	echo after: \$(cat /sys/devices/system/cpu/online) present \$(cat /sys/devices/system/cpu/present)
+"
+tap_result $rc "hot-add: the rig ran the guest" "$err"
+# QEMU's MADT lists the 15 possible CPUs of the topology in APIC-ID order:
+# the slot of APIC ID 8 is CPU 7.
+expect_eq "add: 7 rc=0
+online: 0-1,7
+apicids: 0 16 8
+rebuilt: 1
+identity: 0" "$(printf '%s\n' "$out" | sed -n '/^add:/,/^identity:/p')" \
+	"hot-add of APIC ID 0x8 between 0 and 0x10: CPU 7 online with it, IPI map rebuilt out of CPU order"
+expect_eq 0 "$(get storm-rc "$out")" "hot-add: the storm module loads on the rebuilt map"
+storm_passed storm "$out" "hot-add: the storm loses nothing through the rank-bitmap send path"
+expect_eq "taken: pvapic-plug: APIC ID 0x8 is taken (CPU 7) rc=1
+outside: pvapic-plug: APIC ID 0x40 is outside the topology (5 sockets of 3 cores, 2 core bits: maxcpus 15) rc=1
+free: pvapic-plug: no online CPU has APIC ID 0x9 rc=1
+still: 0-1,7" "$(printf '%s\n' "$out" | sed -n '/^taken:/,/^still:/p')" \
+	"hot-add: a taken, an out-of-topology and a free APIC ID are refused with one line, nothing changes"
+expect_eq "del: 7 rc=0
+after: 0-1 present 0-1" "$(printf '%s\n' "$out" | sed -n '/^del:/,/^after:/p')" \
+	"hot-remove of APIC ID 0x8: CPU 7 offline and gone"
 
 # A guest that panics is a rig failure with the panic as reason.
 PVAPIC_BOOT_LOG= vm --cpus 1 --append "init=/nonexistent" -- true

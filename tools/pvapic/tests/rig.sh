@@ -3,7 +3,7 @@
 # Tests of the boot rig itself: topology, feature flags, output and status
 # passthrough, host counters, and the rig's own failure paths.
 source "$(dirname "$0")/lib.sh"
-tap_plan 40
+tap_plan 44
 
 # Refused before anything boots: exit 125 with one "pvapic-vm:" line.
 for bad in "1,2" "0,5,5" "0,zz" "0,0x4000"; do
@@ -141,6 +141,41 @@ still: 0-1,7" "$(printf '%s\n' "$out" | sed -n '/^taken:/,/^still:/p')" \
 expect_eq "del: 7 rc=0
 after: 0-1 present 0-1" "$(printf '%s\n' "$out" | sed -n '/^del:/,/^after:/p')" \
 	"hot-remove of APIC ID 0x8: CPU 7 offline and gone"
+
+# Hot-add of APIC ID 0x105 without ext-dest-id: on our guest the CPU comes
+# online outside the CPUs device interrupts reach: an MSI-X interrupt
+# cannot be pinned to it, and it takes no device interrupt while the 9p
+# root is read; upstream refuses to bring it up.
+for g in ours upstream; do
+	vm --guest $g --apic-ids 0,1,+0x105 --ext-dest-id off -- bash -c "
+		echo add: \$($P add 0x105 2>&1) rc=\$?
+		echo online: \$(cat /sys/devices/system/cpu/online)
+		echo apicids: \$(awk '\$1 == \"apicid\" { printf \"%s \", \$3 }' /proc/cpuinfo)
+		echo reachable: \$(cat /sys/kernel/pvapic/irq/reachable 2>/dev/null)
+		irq=\$(awk '/PCI-MSI|PVIR-PCI/ { sub(\":\", \"\", \$1); print \$1; exit }' /proc/interrupts)
+		echo 149 2>/dev/null > /proc/irq/\$irq/smp_affinity_list && echo pin-149: accepted || echo pin-149: refused
+		cat /usr/bin/bash /usr/bin/perl > /dev/null 2>&1
+		[ \"\$(cat /sys/devices/system/cpu/cpu149/online 2>/dev/null)\" = 1 ] &&
+			echo irqs-149: \$(awk -v c=CPU149 'NR == 1 { for (i = 1; i <= NF; i++) if (\$i == c) col = i + 1; next }
+				/MSI|IO-APIC|PVIR/ { s += \$col } END { print s + 0 }' /proc/interrupts)
+		true
+	"
+	tap_result $rc "hot-add of APIC ID 0x105, ext-dest-id off, $g: the rig ran the guest" "$err"
+	if [ $g = ours ]; then
+		expect_eq "add: 149 rc=0
+online: 0-1,149
+apicids: 0 1 261
+reachable: 0-143
+pin-149: refused
+irqs-149: 0" "$out" "hot-add of APIC ID 0x105, ext-dest-id off, ours: CPU 149 online, unreachable (pinning refused), no device interrupt on it"
+	else
+		expect_eq "add: pvapic-plug: CPU 149 (APIC ID 0x105) did not come online rc=1
+online: 0-1
+apicids: 0 1
+reachable:
+pin-149: refused" "$out" "hot-add of APIC ID 0x105, ext-dest-id off, upstream: the CPU is refused"
+	fi
+done
 
 # A guest that panics is a rig failure with the panic as reason.
 PVAPIC_BOOT_LOG= vm --cpus 1 --append "init=/nonexistent" -- true

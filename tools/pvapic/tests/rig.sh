@@ -3,7 +3,7 @@
 # Tests of the boot rig itself: topology, feature flags, output and status
 # passthrough, host counters, and the rig's own failure paths.
 source "$(dirname "$0")/lib.sh"
-tap_plan 51
+tap_plan 54
 
 # Refused before anything boots: exit 125 with one "pvapic-vm:" line.
 for bad in "1,2" "0,5,5" "0,zz" "0,0x4000"; do
@@ -176,6 +176,29 @@ reachable:
 pin-149: refused" "$out" "hot-add of APIC ID 0x105, ext-dest-id off, upstream: the CPU is refused"
 	fi
 done
+
+# Hot-add of APIC ID 0x8 below the limit, ext-dest-id off: the CPU is in
+# the reachable set (known from the firmware's list of possible CPUs), and
+# the 9p root's MSI-X interrupt moves to it and is counted there.
+vm --apic-ids 0,0x105,+0x8 --ext-dest-id off -- bash -c "
+	n=\$($P add 0x8 2>&1); echo add: \$n rc=\$?
+	echo reachable: \$(cat /sys/kernel/pvapic/irq/reachable)
+	irq=\$(awk '/virtio[0-9]*-requests/ { sub(\":\", \"\", \$1); print \$1; exit }' /proc/interrupts)
+	c0=\$(awk -v i=\$irq: '\$1 == i { print \$4 }' /proc/interrupts)
+	echo \$n > /proc/irq/\$irq/smp_affinity_list; echo pin-rc: \$?
+	cat /usr/bin/bash /usr/bin/perl > /dev/null
+	echo effective: \$(cat /proc/irq/\$irq/effective_affinity_list)
+	echo on-new: \$((\$(awk -v i=\$irq: '\$1 == i { print \$4 }' /proc/interrupts) - c0))
+"
+tap_result $rc "hot-add of APIC ID 0x8, ext-dest-id off: the rig ran the guest" "$err"
+expect_eq "add: 9 rc=0
+reachable: 0,2-144
+pin-rc: 0
+effective: 9" "$(printf '%s\n' "$out" | sed -n '/^add:/,/^effective:/p')" \
+	"hot-add of APIC ID 0x8, ext-dest-id off: CPU 9 is reachable and the 9p interrupt moves to it"
+n=$(get on-new "$out")
+[ -n "$n" ] && [ "$n" -gt 0 ]
+tap_result $? "hot-add of APIC ID 0x8, ext-dest-id off: CPU 9 took the 9p interrupts of a read ($n)"
 
 # A topology that hot-add leaves out of CPU order, on which upstream's
 # CPU-order packer needs more hypercalls than the optimum: APIC IDs 0,

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-# Sourced by the bash guest scripts (extdest.sh, soak.sh).
+# Sourced by the bash guest scripts (extdest.sh, soak.sh, pvapic-plug).
 
 # dmesg lines of the vector domain running short, which no test should
 # cause: extra patterns for each script's failure check.

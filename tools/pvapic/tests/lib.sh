@@ -77,6 +77,18 @@ storm_passed() {
 		"$2" "$3"
 }
 
+# all_took PREFIX TEXT NCPUS N: guest/multicast.sh's lines in TEXT (keys
+# with PREFIX) say it ran (multicast-rc 0) and that each of NCPUS CPUs
+# took at least N call-function IPIs (cal_delta).
+all_took() {
+	local x n=0
+	for x in $(get "${1}cal_delta" "$2"); do
+		n=$((n + 1))
+		[ "$x" -ge "$4" ] || return 1
+	done
+	[ "$n" -eq "$3" ] && [ "$(get "${1}multicast-rc" "$2")" = 0 ]
+}
+
 # host_hc TEXT: the host's hypercall count from pvapic-vm --host-stats.
 host_hc() { printf '%s\n' "$1" | sed -n 's/^host: exits=[0-9]* hypercalls=\([0-9]*\)$/\1/p'; }
 

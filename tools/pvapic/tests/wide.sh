@@ -35,9 +35,7 @@ for host in ours upstream; do
 	# The module waits for every CPU to take each multicast before sending
 	# the next one (IPIs of one vector sent back to back merge in the IRR).
 	d=$(get cal_delta "$out")
-	ok=0 n=0
-	for x in $d; do n=$((n + 1)); [ "$x" -ge "$N" ] || ok=1; done
-	[ "$n" -eq 3 ] && [ $ok -eq 0 ] && [ "$(get multicast-rc "$out")" = 0 ]
+	all_took "" "$out" 3 "$N"
 	tap_result $? "host $host: every CPU took every multicast (CAL deltas:$d)" \
 		"$(printf '%s\n' "$out" | grep -E 'multicast|insmod')"
 	storm_passed storm "$out" "host $host: storm reports no loss"
@@ -64,10 +62,7 @@ for host in ours upstream; do
 	[ -n "$hc" ] && [ "$hc" -ge $((2 * N + 1)) ] && [ "$hc" -lt $((2 * N + N / 2)) ]
 	tap_result $? "wide call gone: $N multicasts cost 2 hypercalls each, plus the refused one (counted $hc)"
 	d=$(get wg-cal_delta "$out")
-	ok=0 n=0
-	for x in $d; do n=$((n + 1)); [ "$x" -ge "$N" ] || ok=1; done
-	[ "$n" -eq 3 ] && [ $ok -eq 0 ] && [ "$(get wg-multicast-rc "$out")" = 0 ] &&
-		[ "$(get wg-dmesg "$out")" = 1 ]
+	all_took wg- "$out" 3 "$N" && [ "$(get wg-dmesg "$out")" = 1 ]
 	tap_result $? "wide call gone: every CPU took every multicast, one warning in dmesg (CAL deltas:$d)"
 done
 # Hidden by the VMM: kvm-pv-enforce-cpuid=on, and QEMU leaves the wide
@@ -81,9 +76,7 @@ hc=$(get hypercalls "$out")
 [ -n "$hc" ] && [ "$hc" -ge 200 ] && [ "$hc" -lt 250 ] && [ "$(get fallback_ipis "$out")" = 0 ]
 tap_result $? "host ours, PV CPUID enforced: 100 multicasts cost 2 hypercalls each, none refused (counted $hc)"
 d=$(get cal_delta "$out")
-ok=0 n=0
-for x in $d; do n=$((n + 1)); [ "$x" -ge 100 ] || ok=1; done
-[ "$n" -eq 3 ] && [ $ok -eq 0 ] && [ "$(get multicast-rc "$out")" = 0 ]
+all_took "" "$out" 3 100
 tap_result $? "host ours, PV CPUID enforced: every CPU took every multicast (CAL deltas:$d)"
 
 [ "$hh_ours" -gt 0 ] && [ "$hh_ours" -lt "$hh_upstream" ]

@@ -335,6 +335,11 @@ static void pvipi_report_wide(struct irq_work *work)
 static DEFINE_IRQ_WORK(pvipi_fallback_work, pvipi_report_fallback);
 static DEFINE_IRQ_WORK(pvipi_wide_work, pvipi_report_wide);
 
+/* Each target of @win as an offset from its base (x86_64: u64 == long). */
+#define pvipi_for_each_target(i, win)					\
+	for_each_set_bit(i, (const unsigned long *)(win)->bits,		\
+			 PVIPI_MAX_WORDS * 64)
+
 /* Native physical-destination ICR write to one APIC ID. */
 static void pvipi_native_one(u32 apicid, u32 icr)
 {
@@ -374,20 +379,21 @@ static void pvipi_send_window(struct pvipi_send *send, unsigned int width,
 static void pvipi_send_halves(struct pvipi_send *send,
 			      const struct pvipi_window *win)
 {
-	struct pvipi_window half = { .base = win->base };
+	struct pvipi_window lo = {
+		.base = win->base,
+		.bits = { win->bits[0], win->bits[1] },
+		.nr_targets = hweight64(win->bits[0]) + hweight64(win->bits[1]),
+	};
+	struct pvipi_window hi = {
+		.base = win->base + 128,
+		.bits = { win->bits[2] },
+		.nr_targets = hweight64(win->bits[2]),
+	};
 
-	half.bits[0] = win->bits[0];
-	half.bits[1] = win->bits[1];
-	half.nr_targets = hweight64(half.bits[0]) + hweight64(half.bits[1]);
-	if (half.nr_targets)
-		pvipi_send_window(send, PVIPI_WIDTH_128, &half);
-	if (win->bits[2]) {
-		memset(&half, 0, sizeof(half));
-		half.base = win->base + 128;
-		half.bits[0] = win->bits[2];
-		half.nr_targets = hweight64(half.bits[0]);
-		pvipi_send_window(send, PVIPI_WIDTH_128, &half);
-	}
+	if (lo.nr_targets)
+		pvipi_send_window(send, PVIPI_WIDTH_128, &lo);
+	if (hi.nr_targets)
+		pvipi_send_window(send, PVIPI_WIDTH_128, &hi);
 }
 
 /*
@@ -475,9 +481,7 @@ static void pvipi_send_window(struct pvipi_send *send, unsigned int width,
 	 * IPI as the APIC driver does, whether or not a hypercall was made.
 	 */
 	weak_wrmsr_fence();
-	/* x86_64 only (Kconfig), so the u64 words are unsigned longs. */
-	for_each_set_bit(i, (const unsigned long *)win->bits,
-			 PVIPI_MAX_WORDS * 64) {
+	pvipi_for_each_target(i, win) {
 		pvipi_native_one(win->base + i, send->icr);
 		this_cpu_inc(pvipi_stats.fallback_ipis);
 	}
@@ -502,8 +506,7 @@ static void pvipi_emit(void *arg, const struct pvipi_window *win)
 		pvipi_send_window(send, send->width, win);
 		return;
 	}
-	for_each_set_bit(i, (const unsigned long *)win->bits,
-			 PVIPI_MAX_WORDS * 64) {
+	pvipi_for_each_target(i, win) {
 		struct pvipi_window one = {
 			.base = win->base + i,
 			.bits = { 1 },

@@ -41,9 +41,11 @@ export CCACHE_DIR ?= $(CACHE)/ccache
 KCC		= $(if $(shell command -v ccache 2>/dev/null),ccache gcc,gcc)
 KMAKE		= $(MAKE) --no-print-directory -C $(1) O=$(2) CC="$(KCC)" \
 		  KBUILD_BUILD_USER=pvapic KBUILD_BUILD_HOST=pvapic
-# $(1): name, then the build command: prints how long the build took.
+# $(1): name, then the build command: prints how long the build took, and
+# notes it in $(BUILD)/kernel-times for make check's summary.
 timed		= t0=$$(date +%s); echo "  KERNEL  $(1)"; $(2) && \
-		  echo "  KERNEL  $(1) built in $$(( $$(date +%s) - t0 )) s"
+		  echo "  KERNEL  $(1) built in $$(( $$(date +%s) - t0 )) s" && \
+		  echo "$(1) $$(( $$(date +%s) - t0 ))" >>$(BUILD)/kernel-times
 
 # One upstream kernel is both the level-1 host and the upstream guest (a
 # kernel build less); host-ours is it with the host series, guest-ours it

@@ -20,6 +20,7 @@ if [ "$rounds" -gt 0 ]; then
 	insmod "$obj/lib/test_pvapic_storm.ko" rounds="$rounds" 2>&1 | sed 's/^/insmod: /'
 	echo "storm-rc: ${PIPESTATUS[0]}"
 	dmesg | grep -E 'test_pvapic_storm: (PASS|FAIL)' | tail -1 | sed 's/^\[[^]]*\] /storm: /'
+	dmesg | grep -E 'test_pvapic_storm: .*(did not|leaking)' | head -5 | sed 's/^\[[^]]*\] /storm-error: /'
 	rmmod test_pvapic_storm 2>/dev/null
 fi
 [ -r /sys/kernel/debug/pvapic/pvipi ] && sed 's/^/pvipi-/' /sys/kernel/debug/pvapic/pvipi

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
-# Sourced by the bash guest scripts (extdest.sh, soak.sh, pvapic-plug).
+# Sourced by the bash guest scripts (extdest.sh, soak.sh, pvapic-plug,
+# pvapic-stall).
 
 # dmesg lines of the vector domain running short, which no test should
 # cause: extra patterns for each script's failure check.
@@ -38,3 +39,30 @@ online_other() {
 }
 
 cpu_set() { echo "$2" > "/sys/devices/system/cpu/cpu$1/online"; }
+
+# rig_ask OP ARG: have level 1 carry out a request of the rig guest
+# (tools/pvapic/rig/l1-init: "add ID", "del ID", "stall SECONDS") and
+# print its answer ("ok" or the reason). Returns 1, with the reason in the
+# file $rig_err, when the request cannot be made or gets no answer in 60 s.
+rig_ask() {
+	local name=$$.$(date +%s%N) i
+	if [ -z "${pvrun:-}" ]; then
+		echo "not in a pvapic rig guest (pvrun unset)" > "$rig_err"
+		return 1
+	fi
+	mkdir -p "$pvrun/plug-req" 2>/dev/null
+	if ! { echo "$1 $2" > "$pvrun/plug-req/$name.new" &&
+	       mv "$pvrun/plug-req/$name.new" "$pvrun/plug-req/$name"; }; then
+		echo "cannot write a request to the rig" > "$rig_err"
+		return 1
+	fi
+	for i in $(seq 600); do
+		if [ -f "$pvrun/plug/$name" ]; then
+			cat "$pvrun/plug/$name"
+			return 0
+		fi
+		sleep 0.1
+	done
+	echo "no answer from the level-1 host in 60 s" > "$rig_err"
+	return 1
+}

@@ -109,6 +109,7 @@ echo "storm-rc: ${PIPESTATUS[0]}"
 touch $stop
 wait
 dmesg | grep -E 'test_pvapic_storm: (PASS|FAIL)' | tail -1 | sed 's/^\[[^]]*\] /storm: /'
+dmesg | grep -E 'test_pvapic_storm: .*(did not|leaking)' | head -5 | sed 's/^\[[^]]*\] /storm-error: /'
 rmmod test_pvapic_storm 2>/dev/null
 
 echo "flips: $(cat /tmp/soak-flips)"

@@ -3,7 +3,7 @@
 # Tests of the boot rig itself: topology, feature flags, output and status
 # passthrough, host counters, and the rig's own failure paths.
 source "$(dirname "$0")/lib.sh"
-tap_plan 54
+tap_plan 60
 
 # Refused before anything boots: exit 125 with one "pvapic-vm:" line.
 for bad in "1,2" "0,5,5" "0,zz" "0,0x4000"; do
@@ -69,8 +69,21 @@ expect_eq "0 0-2
 
 # Output, error output and exit status come back; host counters are
 # printed; guest kernel arguments reach the guest (one boot for all).
-vm --cpus 2 --host-stats --append "pvapic_rig_test=1" -- \
-	sh -c 'echo to-out; echo to-err >&2; nproc; cat /proc/cmdline; exit 7'
+# The same boot: tools/pvapic/guest/pvapic-stall stops every vCPU while
+# the guest's clock runs on, as the emulation at times stops level 1 (a
+# 35 s stall once failed a storm: its 30 s wait ran out while no CPU
+# could run). A storm whose waits are bounded at 2 s passes through 5
+# stalls of 3 s and reports them; a bad length is refused.
+ST=${PVAPIC_BUILD:-$PVAPIC_TOP/build}/obj/guest-ours/lib/test_pvapic_storm.ko
+S=$PVAPIC_TOP/tools/pvapic/guest/pvapic-stall
+vm --cpus 2 --host-stats --append "pvapic_rig_test=1" -- bash -c "
+	echo to-out; echo to-err >&2; nproc; cat /proc/cmdline
+	insmod $ST duration_s=20 timeout_ms=2000 & p=\$!
+	for t in 1 2 3 4 5; do sleep 1; $S 3; echo stall-rc: \$?; done
+	wait \$p; echo stall-storm-rc: \$?
+	dmesg | grep -E 'test_pvapic_storm: (PASS|FAIL)' | tail -1 | sed 's/^\[[^]]*\] /stall-storm: /'
+	echo stall-bad: \$($S 31 2>&1) rc=\$?
+	exit 7"
 expect_eq 7 "$rc" "COMMAND's exit status is passed back"
 expect_match '^to-out$' "$out" "COMMAND's stdout is passed back"
 expect_eq to-err "$err" "COMMAND's stderr is passed back"
@@ -79,6 +92,17 @@ exits=$(printf '%s\n' "$out" | sed -n 's/^host: exits=\([0-9]*\) hypercalls=[0-9
 [ -n "$exits" ] && [ "$exits" -gt 0 ]
 tap_result $? "--host-stats prints non-zero exits" "$out"
 expect_match ' pvapic_rig_test=1( |$)' "$out" "--append reaches the guest command line"
+expect_eq "0 0 0 0 0 0" "$(printf '%s\n' "$out" | sed -n 's/^stall-rc: //p' | paste -sd' ') $(get stall-storm-rc "$out")" \
+	"pvapic-stall 3, 5 times: each returns once the guest runs again; the storm module passed"
+# Whether a wait straddles a stall (and so whether a clock without the
+# stall rule times out) depends on which vCPU runs first after it: the
+# module from before the rule timed out in 1 of 2 runs of this boot.
+st=$(get stall-storm "$out")
+printf '%s\n' "$st" | grep -q ': PASS: .* lost=0 duplicates=0 timeouts=0 '
+tap_result $? "storm with 2 s waits through 5 stalls of 3 s: none timed out" "$st"
+printf '%s\n' "$st" | sed -n 's/.* \(stalls=[0-9]* longest_stall_ms=[0-9]*\) .*/# stalls seen by waits: \1/p'
+expect_eq "pvapic-stall: '31' is not a number of seconds from 1 to 30 rc=1" "$(get stall-bad "$out")" \
+	"pvapic-stall 31 is refused with one line"
 
 # A rig failure: a boot that reaches --timeout is booted once more, then
 # the run fails with exit 125 and the reason on its last line.
@@ -107,7 +131,6 @@ pvapic-vm: the level-1 host did not reach its init within 1 s" "$rc $out" \
 P=$PVAPIC_TOP/tools/pvapic/guest/pvapic-plug
 # The APIC IDs of the online CPUs in CPU order, run in the guest.
 APICIDS="awk '\$1 == \"apicid\" { printf \"%s \", \$3 }' /proc/cpuinfo"
-ST=${PVAPIC_BUILD:-$PVAPIC_TOP/build}/obj/guest-ours/lib/test_pvapic_storm.ko
 vm --apic-ids 0,0x10,+0x8 -- bash -c "
 	echo add: \$($P add 0x8 2>&1) rc=\$?
 	echo online: \$(cat /sys/devices/system/cpu/online)
@@ -123,6 +146,13 @@ vm --apic-ids 0,0x10,+0x8 -- bash -c "
 	echo still: \$(cat /sys/devices/system/cpu/online)
 	echo del: \$($P del 0x8 2>&1) rc=\$?
 	echo after: \$(cat /sys/devices/system/cpu/online) present \$(cat /sys/devices/system/cpu/present)
+	echo readd: \$($P add 0x9 2>&1) rc=\$?
+	echo readd-apicids: \$($APICIDS)
+	echo readd-rebuilt: \$(dmesg | grep -c 'IPI map rebuilt for CPU 8 (APIC ID 0x9)')
+	echo readd-map: \$(grep -E '^(mapped_cpus|identity):' /sys/kernel/debug/pvapic/pvipi | paste -sd' ')
+	insmod $ST rounds=300 >/dev/null 2>&1; echo readd-storm-rc: \$?
+	dmesg | grep -E 'test_pvapic_storm: (PASS|FAIL)' | tail -1 | sed 's/^\[[^]]*\] /readd-storm: /'
+	rmmod test_pvapic_storm 2>/dev/null
 "
 tap_result $rc "hot-add: the rig ran the guest" "$err"
 # QEMU's MADT lists the 15 possible CPUs of the topology in APIC-ID order:
@@ -143,6 +173,16 @@ still: 0-1,7" "$(printf '%s\n' "$out" | sed -n '/^taken:/,/^still:/p')" \
 expect_eq "del: 7 rc=0
 after: 0-1 present 0-1" "$(printf '%s\n' "$out" | sed -n '/^del:/,/^after:/p')" \
 	"hot-remove of APIC ID 0x8: CPU 7 offline and gone"
+# Then another APIC ID: Linux gives every APIC ID of QEMU's MADT its own
+# CPU number at boot (6.12 refuses a hot-added APIC ID that was not
+# enumerated), so 0x9 comes back as CPU 8, not in CPU 7's place. The map
+# is rebuilt without CPU 7 and with CPU 8 between CPUs 0 and 1 by rank.
+expect_eq "readd: 8 rc=0
+readd-apicids: 0 16 9
+readd-rebuilt: 1
+readd-map: mapped_cpus: 3 identity: 0" "$(printf '%s\n' "$out" | sed -n '/^readd:/,/^readd-map:/p')" \
+	"hot-add of APIC ID 0x9 after 0x8 left: CPU 8 online with it, the map rebuilt for CPUs 0, 8, 1"
+storm_passed readd-storm "$out" "hot-add of APIC ID 0x9: the storm loses nothing on the rebuilt map"
 
 # Hot-add of APIC ID 0x105 without ext-dest-id: on our guest the CPU comes
 # online outside the CPUs device interrupts reach: an MSI-X interrupt
@@ -239,5 +279,13 @@ PVAPIC_BOOT_LOG= vm --cpus 1 --append "init=/nonexistent" -- true
 out=$err
 [ $rc -eq 125 ] && [[ $out == "pvapic-vm: guest: Kernel panic"* ]]
 tap_result $? "a guest panic fails with exit 125 and the panic line" "rc=$rc" "$out"
+
+# A guest that resets (here sysrq b; the emulation's triple faults end the
+# same way) is a rig failure that names where each vCPU was: level 2's
+# QEMU pauses instead of exiting and level 1 keeps the registers.
+out=$(PVAPIC_BOOT_LOG= "$VM" --cpus 1 --retries 0 -- sh -c 'echo b > /proc/sysrq-trigger; sleep 60' 2>&1); rc=$?
+last=$(printf '%s\n' "$out" | tail -1)
+[ $rc -eq 125 ] && [[ $last =~ ^pvapic-vm:\ the\ guest\ powered\ off\ or\ reset\ without\ an\ exit\ status\ \(CPU0\ [A-Za-z0-9_.]+\+0x[0-9a-f]+\)$ ]]
+tap_result $? "a guest reset fails with exit 125 and where its vCPU was ($last)" "rc=$rc" "$out"
 
 tap_done

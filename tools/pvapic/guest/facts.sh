@@ -16,9 +16,23 @@ for d in /sys/kernel/debug/kunit/pvapic*; do
 	grep -E '^    (not )?ok ' "$d/results" | sed "s/^    /kunit: $s /"
 done
 
+# The storm's multicasts are traced (pvapic_multicast), and windows-check
+# compares each one's hypercalls with the fewest its targets need.
+tr=/sys/kernel/tracing
+ev=$tr/events/pvapic/pvapic_multicast
 if [ "$rounds" -gt 0 ]; then
+	if [ -d "$ev" ]; then
+		echo 2048 > $tr/buffer_size_kb
+		: > $tr/trace
+		echo 1 > $ev/enable
+	fi
 	insmod "$obj/lib/test_pvapic_storm.ko" rounds="$rounds" 2>&1 | sed 's/^/insmod: /'
 	echo "storm-rc: ${PIPESTATUS[0]}"
+	if [ -d "$ev" ]; then
+		echo 0 > $ev/enable
+		sed -n 's/^# entries-in-buffer\/entries-written: \([0-9]*\)\/\([0-9]*\) .*/windows-kept: \1 of \2/p' $tr/trace
+		"$(dirname "$0")/windows-check" "$(sed -n 's/^width: //p' /sys/kernel/debug/pvapic/pvipi)" < $tr/trace
+	fi
 	dmesg | grep -E 'test_pvapic_storm: (PASS|FAIL)' | tail -1 | sed 's/^\[[^]]*\] /storm: /'
 	dmesg | grep -E 'test_pvapic_storm: .*(did not|leaking)' | head -5 | sed 's/^\[[^]]*\] /storm-error: /'
 	rmmod test_pvapic_storm 2>/dev/null

@@ -81,6 +81,21 @@ storm_passed() {
 		"got: $(printf '%s\n' "$2" | grep -E "^($1|$1-rc|$1-error|storm-rc|storm-error|insmod|pvapic-vm):" | head -c 3000)"
 }
 
+# windows_exact NAME TEXT: guest/facts.sh traced the storm's multicasts
+# (pvapic_multicast) and guest/windows-check found that each took exactly
+# the fewest hypercalls its targets' APIC IDs need (the fewest windows of
+# the width in use; an NMI one a target), and the trace lost none.
+windows_exact() {
+	local w k n h o
+	w=$(get windows "$2")
+	k=$(get windows-kept "$2")
+	[[ $w =~ ^([0-9]+)\ multicasts,\ ([0-9]+)\ hypercalls,\ ([0-9]+)\ optimal,\ 0\ more,\ 0\ fewer,\ 0\ unknown$ ]]
+	n=${BASH_REMATCH[1]:-0} h=${BASH_REMATCH[2]:-x} o=${BASH_REMATCH[3]:-y}
+	[ "$n" -gt 0 ] && [ "$h" = "$o" ] && [ -n "$k" ] && [ "${k% of *}" = "${k#* of }" ]
+	tap_result $? "$1: each traced multicast took the fewest hypercalls its targets allow ($w; trace kept ${k:-?})" \
+		"$(printf '%s\n' "$2" | grep -E '^(windows|windows-bad|windows-kept):')"
+}
+
 # all_took PREFIX TEXT NCPUS N: guest/multicast.sh's lines in TEXT (keys
 # with PREFIX) say it ran (multicast-rc 0) and that each of NCPUS CPUs
 # took at least N call-function IPIs (cal_delta).

@@ -21,7 +21,7 @@ run() {
 		bash -c "$G/multicast.sh $N && $G/facts.sh ${PVAPIC_STORM_ROUNDS:-1000} && $then" 2>&1
 }
 
-tap_plan 26
+tap_plan 28
 for host in ours upstream; do
 	out=$(run "$host"); rc=$?
 	tap_result $rc "host $host: the rig ran the guest" "$(printf '%s\n' "$out" | tail -5)"
@@ -39,6 +39,7 @@ for host in ours upstream; do
 	tap_result $? "host $host: every CPU took every multicast (CAL deltas:$d)" \
 		"$(printf '%s\n' "$out" | grep -E 'multicast|insmod')"
 	storm_passed storm "$out" "host $host: storm reports no loss"
+	windows_exact "host $host" "$out"
 	expect_match '^pvipi-fallback_ipis: 0$' "$out" "host $host: no fallback (no failed or short hypercall)"
 	hh=$(host_hc "$out")
 	# On ours, minus the hypercalls of the part after the storm where the

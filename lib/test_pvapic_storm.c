@@ -114,10 +114,14 @@ struct storm_sender {
 /*
  * The clock of one wait for IPIs. A waiting sender looks at the time at
  * least every few milliseconds; a step of more than STORM_STALL_MS between
- * two looks means its vCPU stood still. The emulation under the rig at
- * times stops every vCPU at once, for up to a minute, and targets that
- * stood still with the sender are not late: such a step is left out of
- * the timeout and reported (stalls=, longest_stall_ms=) instead. A lost
+ * two looks means the sender did not run: its vCPU stood still, the whole
+ * VM did (the emulation under the rig at times stops every vCPU at once,
+ * for up to a minute), or it was kept off its CPU. Targets that stood
+ * still with it are not late, so such a step is left out of the timeout
+ * and reported instead: stalls= counts the waits that saw one (a stall of
+ * the whole VM once for each sender waiting then), longest_stall_ms= is
+ * the longest. Each wait looks at the clock before it looks at the
+ * targets, so a sender that waited across a stall always sees it. A lost
  * IPI still times out after timeout_ms of the sender's own running time.
  */
 #define STORM_STALL_MS 1000
@@ -267,10 +271,12 @@ static unsigned int storm_wait_moved(const struct cpumask *mask,
 
 	storm_clock_start(&clock);
 	for (;;) {
+		bool expired = storm_clock_expired(&clock);
+
 		left = 0;
 		for_each_cpu(cpu, mask)
 			left += count_of(cpu) == seen[cpu];
-		if (!left || storm_clock_expired(&clock))
+		if (!left || expired)
 			return left;
 		cond_resched();
 	}
@@ -305,7 +311,7 @@ static void storm_special(struct storm_sender *s, unsigned int round,
 
 	left = storm_wait_moved(s->mask, s->seen, count_of);
 	if (left) {
-		pr_err("%s multicast %u from CPU %u to %*pbl: %u of %u targets did not take it within %u ms\n",
+		pr_err("%s multicast %u from CPU %u to %*pbl: %u of %u targets did not take it within %u ms of waiting\n",
 		       nmi ? "NMI" : "reschedule", round, s->cpu,
 		       cpumask_pr_args(s->mask), left, n, timeout_ms);
 		s->error = -ETIMEDOUT;
@@ -365,9 +371,13 @@ static int storm_thread(void *arg)
 		}
 
 		storm_clock_start(&clock);
-		while (atomic_read(&call->remaining) > 0) {
-			if (storm_clock_expired(&clock)) {
-				pr_err("multicast %u from CPU %u to %*pbl: %d of %u handlers did not run within %u ms\n",
+		for (;;) {
+			bool expired = storm_clock_expired(&clock);
+
+			if (atomic_read(&call->remaining) <= 0)
+				break;
+			if (expired) {
+				pr_err("multicast %u from CPU %u to %*pbl: %d of %u handlers did not run within %u ms of waiting\n",
 				       i, s->cpu, cpumask_pr_args(s->mask),
 				       atomic_read(&call->remaining), n,
 				       timeout_ms);
@@ -510,6 +520,8 @@ static int __init storm_init(void)
 	}
 	atomic64_set(&storm_nmi_handled, 0);
 	atomic64_set(&storm_nmi_extra, 0);
+	atomic64_set(&storm_stalls, 0);
+	atomic64_set(&storm_longest_stall_ns, 0);
 	ret = register_nmi_handler(NMI_LOCAL, storm_nmi, 0, "pvapic_storm");
 	if (ret)
 		goto free;

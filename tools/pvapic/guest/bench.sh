@@ -8,8 +8,17 @@
 #   phase NAME targets=N calls=N ns=N exits=N hypercalls=N p50=N p99=N ...
 # where exits and hypercalls are the host's counters over the phase, and
 # a "baseline" phase of sleeping gives the background exit rate.
+#
+# PVAPIC_BENCH_PLUG=APICID first hot-adds a vCPU with that APIC ID
+# (pvapic-plug): the topology then has a CPU out of APIC-ID order. The
+# masks are of the online CPUs other than 0, in CPU order.
 ko=${1:?module} n=${2:?iterations} mode=${3:?mode}
 G=$(dirname "$(readlink -f "$0")")
+source "$G/lib.sh"
+if [ -n "${PVAPIC_BENCH_PLUG:-}" ]; then
+	c=$("$G/pvapic-plug" add "$PVAPIC_BENCH_PLUG") || exit 1
+	echo "plugged: APIC ID $PVAPIC_BENCH_PLUG is CPU $c"
+fi
 D=/sys/kernel/debug/pvapic_ipi_bench
 sw=/sys/kernel/pvapic/ipi/enabled
 snap() { "$G/host-snapshot" | sed 's/[a-z]*=//g'; }
@@ -33,12 +42,13 @@ read -r e1 h1 <<<"$(snap)"
 t1=$(date +%s%N)
 echo "phase baseline ns=$((t1 - t0)) exits=$((e1 - e0)) hypercalls=$((h1 - h0))"
 
-half=$(( (ncpu - 1 + 1) / 2 ))
+mapfile -t others < <(cpus_in "$online" | grep -vx 0)
+half=$(( (${#others[@]} + 1) / 2 ))
 for phase in one half allbutself; do
 	case $phase in
-	one) mask=1 ;;
-	half) mask=1-$half ;;
-	allbutself) mask=1-$((ncpu - 1)) ;;
+	one) mask=${others[0]} ;;
+	half) mask=$(printf '%s\n' "${others[@]:0:half}" | paste -sd,) ;;
+	allbutself) mask=$(printf '%s\n' "${others[@]}" | paste -sd,) ;;
 	esac
 	echo "$mask" > $D/mask || exit 1
 	read -r e0 h0 <<<"$(snap)"

@@ -5,8 +5,8 @@
 # First the irq_affinity kselftest, then the IPI storm module for SECONDS
 # (call-function, NMI and reschedule multicasts from every CPU) while, at
 # the same time, the PV IPI switch flips every few milliseconds, the CPUs
-# other than 0 go offline and online, and a disk is read back block for
-# block. Then the disk's managed interrupts through CPU hotplug: an
+# other than 0 go offline and online, CPUs are hot-added and removed
+# (pvapic-plug), and a disk is read back block for block. Then the disk's managed interrupts through CPU hotplug: an
 # unreachable CPU U online with every reachable CPU R but 0 offline
 # (offline U, offline R, online U), the disk probed while R is offline,
 # and the disk removed and probed again while CPUs go offline and online.
@@ -72,7 +72,7 @@ cpu=($cpus)
 (
 	# The storm starts a sender on every CPU first: wait for its module
 	# (insmod reads it over 9p, which took more than 1 s once).
-	until [ -d /sys/module/test_pvapic_storm ]; do nap 0.1; done
+	until [ -d /sys/module/test_pvapic_storm ] || [ -e $stop ]; do nap 0.1; done
 	nap 1
 	round=0
 	while [ ! -e $stop ]; do
@@ -91,6 +91,37 @@ cpu=($cpus)
 		done
 		nap 0.2
 	done > /tmp/soak-offlines
+) &
+# CPU hot-add and hot-remove (pvapic-plug) in turn of APIC ID 0x2
+# (reachable: CPU 4, between CPUs 1 and 2 by APIC ID, so the PV IPI map
+# is rebuilt out of CPU order) and 0x106 (unreachable without
+# ext-dest-id: CPU 263), each added, left online for 0.5 s, removed.
+(
+	until [ -d /sys/module/test_pvapic_storm ] || [ -e $stop ]; do nap 0.1; done
+	nap 1
+	plug=$(dirname "$0")/pvapic-plug
+	ok=0 bad=0 i=0
+	while [ ! -e $stop ]; do
+		id=$([ $((i % 2)) = 0 ] && echo 0x2 || echo 0x106)
+		i=$((i + 1))
+		if n=$("$plug" add $id 2>&1); then
+			echo "plugged $id $n"
+			nap 0.5
+			if "$plug" del $id > /dev/null 2>&1; then
+				ok=$((ok + 1))
+			else
+				bad=$((bad + 1)); echo "unplug-failed $id"
+			fi
+		else
+			bad=$((bad + 1)); echo "plug-failed $id: $n"
+		fi
+	done > /tmp/soak-plugs
+	# A CPU whose removal failed is removed now, for the checks after
+	# the storm.
+	for id in 0x2 0x106; do
+		"$plug" del $id > /dev/null 2>&1
+	done
+	echo "$ok $bad" > /tmp/soak-plug-count
 ) &
 # The disk, read 4 MiB at a time, each compared with what was written.
 (
@@ -118,6 +149,10 @@ for c in $cpus; do
 	echo "offlines-${c##*/}: $(grep -c "^$c\$" /tmp/soak-offlines)"
 done
 grep '^online-failed' /tmp/soak-offlines | sed 's/^/soak: /'
+read -r pok pbad < /tmp/soak-plug-count
+echo "plug-cycles: $pok ok, $pbad failed, CPUs $(sed -n 's/^plugged [^ ]* //p' /tmp/soak-plugs | sort -nu | paste -sd,)"
+grep -E '^(plug|unplug)-failed' /tmp/soak-plugs | head -5 | sed 's/^/soak: /'
+echo "present-after: $(cat /sys/devices/system/cpu/present)"
 read -r reads bad < /tmp/soak-reads
 echo "disk-reads: $reads"
 echo "disk-bad-reads: $bad"

@@ -3,7 +3,7 @@
 # Tests of the boot rig itself: topology, feature flags, output and status
 # passthrough, host counters, and the rig's own failure paths.
 source "$(dirname "$0")/lib.sh"
-tap_plan 60
+tap_plan 61
 
 # Refused before anything boots: exit 125 with one "pvapic-vm:" line.
 for bad in "1,2" "0,5,5" "0,zz" "0,0x4000"; do
@@ -94,13 +94,14 @@ tap_result $? "--host-stats prints non-zero exits" "$out"
 expect_match ' pvapic_rig_test=1( |$)' "$out" "--append reaches the guest command line"
 expect_eq "0 0 0 0 0 0" "$(printf '%s\n' "$out" | sed -n 's/^stall-rc: //p' | paste -sd' ') $(get stall-storm-rc "$out")" \
 	"pvapic-stall 3, 5 times: each returns once the guest runs again; the storm module passed"
-# Whether a wait straddles a stall (and so whether a clock without the
-# stall rule times out) depends on which vCPU runs first after it: the
-# module from before the rule timed out in 1 of 2 runs of this boot.
+# A wait looks at the clock before at its targets, so a sender waiting
+# when a stall began sees it (stalls= counts such waits); the module from
+# before the stall rule timed out in 1 of 2 runs of this boot.
 st=$(get stall-storm "$out")
-printf '%s\n' "$st" | grep -q ': PASS: .* lost=0 duplicates=0 timeouts=0 '
-tap_result $? "storm with 2 s waits through 5 stalls of 3 s: none timed out" "$st"
-printf '%s\n' "$st" | sed -n 's/.* \(stalls=[0-9]* longest_stall_ms=[0-9]*\) .*/# stalls seen by waits: \1/p'
+longest=$(printf '%s\n' "$st" | sed -n 's/.* longest_stall_ms=\([0-9]*\) .*/\1/p')
+printf '%s\n' "$st" | grep -q ': PASS: .* stalls=[1-9][0-9]* .* lost=0 duplicates=0 timeouts=0 ' &&
+	[ -n "$longest" ] && [ "$longest" -ge 2900 ] && [ "$longest" -lt 10000 ]
+tap_result $? "storm with 2 s waits through 5 stalls of 3 s: none timed out, the stalls seen (longest ${longest:-?} ms)" "$st"
 expect_eq "pvapic-stall: '31' is not a number of seconds from 1 to 30 rc=1" "$(get stall-bad "$out")" \
 	"pvapic-stall 31 is refused with one line"
 
@@ -279,6 +280,15 @@ PVAPIC_BOOT_LOG= vm --cpus 1 --append "init=/nonexistent" -- true
 out=$err
 [ $rc -eq 125 ] && [[ $out == "pvapic-vm: guest: Kernel panic"* ]]
 tap_result $? "a guest panic fails with exit 125 and the panic line" "rc=$rc" "$out"
+
+# A level 1 that gives no sign of life for PVAPIC_L1_SILENCE_LIMIT seconds
+# (here its init is kept busy by a 25 s stall request) counts as hung, and
+# the reason names where each level-1 vCPU was, asked through its QEMU
+# monitor.
+out=$(PVAPIC_BOOT_LOG= PVAPIC_L1_SILENCE_LIMIT=20 "$VM" --cpus 1 --retries 0 -- "$S" 25 2>&1); rc=$?
+last=$(printf '%s\n' "$out" | tail -1)
+[ $rc -eq 125 ] && [[ $last =~ ^pvapic-vm:\ the\ level-1\ host\ stopped\ responding\ for\ 20\ s\ \(hung\;\ CPU0\ [^,]+,\ CPU1\ [^,]+\)$ ]]
+tap_result $? "a level 1 silent for PVAPIC_L1_SILENCE_LIMIT s is hung, and the reason names where its vCPUs were ($last)" "rc=$rc" "$out"
 
 # A guest that resets (here sysrq b; the emulation's triple faults end the
 # same way) is a rig failure that names where each vCPU was: level 2's

@@ -5,7 +5,8 @@
 # a virtio-blk disk with 4 request queues (managed interrupts). Every CPU
 # sends call-function, NMI and reschedule multicasts for
 # PVAPIC_SOAK_DURATION seconds while the PV IPI switch flips, CPUs 1-3 go
-# offline and online and the disk is read back; every call must be handled
+# offline and online, APIC IDs 0x2 and 0x106 are hot-added and removed
+# in turn, and the disk is read back; every call must be handled
 # exactly once, every NMI and reschedule IPI taken, every read right, and
 # dmesg clean. The irq_affinity kselftest runs first (with pvapic-vm
 # --irq-devices, its moves of each kind of interrupt go between CPUs 0 and
@@ -39,7 +40,7 @@ done
 
 NKSFT=$(ksft_count "$ST/irq_affinity.c")
 set -- $GUESTS
-tap_plan $(($# * (15 + NKSFT + 1)))
+tap_plan $(($# * (16 + NKSFT + 1)))
 
 for g in $GUESTS; do
 	# The debug guest spends minutes of its boot in the ACPI scan of the
@@ -86,6 +87,10 @@ for g in $GUESTS; do
 		[ "$(get online-after "$out")" = 0-3 ] && [ "$(get enabled-after "$out")" = 1 ]
 	tap_result $? "$g: CPUs went offline and online during the storm (reachable CPU 1: $o1, unreachable CPU 2: $o2, CPU 3: $o3 times)" \
 		"$(printf '%s\n' "$out" | grep -E '^(online-after|enabled-after|soak):')"
+	pc=$(get plug-cycles "$out")
+	[[ $pc =~ ^[1-9][0-9]*\ ok,\ 0\ failed,\ CPUs\ 4,263$ ]] && [ "$(get present-after "$out")" = 0-3 ]
+	tap_result $? "$g: CPUs hot-added and removed during the storm: APIC IDs 0x2 (CPU 4) and 0x106 (CPU 263) in turn ($pc)" \
+		"$(printf '%s\n' "$out" | grep -E '^(present-after|soak):')"
 	r=$(get disk-reads "$out") b=$(get disk-bad-reads "$out")
 	[ -n "$r" ] && [ "$r" -ge 1 ] && [ "$b" = 0 ]
 	tap_result $? "$g: $r disk reads of 4 MiB during the storm, ${b:-?} wrong"
@@ -101,6 +106,6 @@ for g in $GUESTS; do
 		"$(printf '%s\n' "$out" | grep '^soak: online-failed')"
 	expect_eq 0 "$(get dmesg-splats "$out")" "$g: no warning, lockdep, KASAN or atomic-sleep report, unknown NMI or I/O error in dmesg" \
 		"$(printf '%s\n' "$out" | grep '^dmesg:')"
-	printf '%s\n' "$out" | grep -E '^(storm|flips|offlines-|disk-|host|managed-|probe-|replug|checks-after-storm-s):' | sed 's/^/# /'
+	printf '%s\n' "$out" | grep -E '^(storm|flips|offlines-|plug-cycles|disk-|host|managed-|probe-|replug|checks-after-storm-s):' | sed 's/^/# /'
 done
 tap_done

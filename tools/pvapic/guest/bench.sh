@@ -30,7 +30,6 @@ esac
 insmod "$ko" || exit 1
 echo "$n" > $D/iterations || exit 1
 online=$(cat /sys/devices/system/cpu/online)
-ncpu=$(nproc)
 echo "online: $online"
 echo "kernel: $(uname -r) $(cat /proc/cmdline | grep -o 'no_ipi_broadcast=[^ ]*')"
 [ -r /sys/kernel/debug/pvapic/pvipi ] && sed -n 's/^width: /width: /p' /sys/kernel/debug/pvapic/pvipi

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 # Sourced by the bash guest scripts (extdest.sh, soak.sh, pvapic-plug,
 # pvapic-stall).
 
@@ -43,9 +44,12 @@ cpu_set() { echo "$2" > "/sys/devices/system/cpu/cpu$1/online"; }
 # rig_ask OP ARG: have level 1 carry out a request of the rig guest
 # (tools/pvapic/rig/l1-init: "add ID", "del ID", "stall SECONDS") and
 # print its answer ("ok" or the reason). Returns 1, with the reason in the
-# file $rig_err, when the request cannot be made or gets no answer in 60 s.
+# file $rig_err (the caller's), when the request cannot be made or gets no
+# answer in 60 s.
+# shellcheck disable=SC2154 # rig_err is set by the caller
 rig_ask() {
-	local name=$$.$(date +%s%N) i
+	local name
+	name=$$.$(date +%s%N)
 	if [ -z "${pvrun:-}" ]; then
 		echo "not in a pvapic rig guest (pvrun unset)" > "$rig_err"
 		return 1
@@ -56,7 +60,7 @@ rig_ask() {
 		echo "cannot write a request to the rig" > "$rig_err"
 		return 1
 	fi
-	for i in $(seq 600); do
+	for _ in $(seq 600); do
 		if [ -f "$pvrun/plug/$name" ]; then
 			cat "$pvrun/plug/$name"
 			return 0

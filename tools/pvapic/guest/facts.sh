@@ -5,6 +5,7 @@
 rounds=${1:-0}
 KBUILD=$(dirname "$(readlink -f /proc/self/exe)")
 obj=${PVAPIC_GUEST_OBJ:?PVAPIC_GUEST_OBJ not set}
+source "$(dirname "$0")/lib.sh"
 
 echo "online: $(cat /sys/devices/system/cpu/online)"
 dmesg | grep -E 'pvapic|kvm-guest|x2apic|APIC ID' | sed 's/^\[[^]]*\] /dmesg: /'
@@ -33,8 +34,7 @@ if [ "$rounds" -gt 0 ]; then
 		sed -n 's/^# entries-in-buffer\/entries-written: \([0-9]*\)\/\([0-9]*\) .*/windows-kept: \1 of \2/p' $tr/trace
 		"$(dirname "$0")/windows-check" "$(sed -n 's/^width: //p' /sys/kernel/debug/pvapic/pvipi)" < $tr/trace
 	fi
-	dmesg | grep -E 'test_pvapic_storm: (PASS|FAIL)' | tail -1 | sed 's/^\[[^]]*\] /storm: /'
-	dmesg | grep -E 'test_pvapic_storm: .*(did not|leaking)' | head -5 | sed 's/^\[[^]]*\] /storm-error: /'
+	storm_lines
 	rmmod test_pvapic_storm 2>/dev/null
 fi
 [ -r /sys/kernel/debug/pvapic/pvipi ] && sed 's/^/pvipi-/' /sys/kernel/debug/pvapic/pvipi

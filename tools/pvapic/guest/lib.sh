@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=bash
-# Sourced by the bash guest scripts (extdest.sh, soak.sh, pvapic-plug,
-# pvapic-stall).
+# Sourced by the bash guest scripts (extdest.sh, facts.sh, soak.sh,
+# bench.sh, pvapic-plug, pvapic-stall).
 
 # dmesg lines of the vector domain running short, which no test should
 # cause: extra patterns for each script's failure check.
@@ -69,4 +69,12 @@ rig_ask() {
 	done
 	echo "no answer from the level-1 host in 60 s" > "$rig_err"
 	return 1
+}
+
+# storm_lines: the storm module's last result line from dmesg as
+# "storm: ...", and its first errors (waits that ran out, senders leaked)
+# as "storm-error: ..." lines.
+storm_lines() {
+	dmesg | grep -E 'test_pvapic_storm: (PASS|FAIL)' | tail -1 | sed 's/^\[[^]]*\] /storm: /'
+	dmesg | grep -E 'test_pvapic_storm: .*(did not|leaking)' | head -5 | sed 's/^\[[^]]*\] /storm-error: /'
 }

@@ -6,10 +6,11 @@
 # (call-function, NMI and reschedule multicasts from every CPU) while, at
 # the same time, the PV IPI switch flips every few milliseconds, the CPUs
 # other than 0 go offline and online, CPUs are hot-added and removed
-# (pvapic-plug), and a disk is read back block for block. Then the disk's managed interrupts through CPU hotplug: an
-# unreachable CPU U online with every reachable CPU R but 0 offline
-# (offline U, offline R, online U), the disk probed while R is offline,
-# and the disk removed and probed again while CPUs go offline and online.
+# (pvapic-plug), and a disk is read back block for block. Then the disk's
+# managed interrupts through CPU hotplug: an unreachable CPU U online with
+# every reachable CPU R but 0 offline (offline U, offline R, online U),
+# the disk probed while R is offline, and the disk removed and probed again
+# while CPUs go offline and online.
 # Prints "key: value" lines, and dmesg's warnings at the end.
 dur=${1:?seconds}
 obj=${PVAPIC_GUEST_OBJ:?PVAPIC_GUEST_OBJ not set}
@@ -140,8 +141,7 @@ insmod "$obj/lib/test_pvapic_storm.ko" duration_s="$dur" 2>&1 | sed 's/^/insmod:
 echo "storm-rc: ${PIPESTATUS[0]}"
 touch $stop
 wait
-dmesg | grep -E 'test_pvapic_storm: (PASS|FAIL)' | tail -1 | sed 's/^\[[^]]*\] /storm: /'
-dmesg | grep -E 'test_pvapic_storm: .*(did not|leaking)' | head -5 | sed 's/^\[[^]]*\] /storm-error: /'
+storm_lines
 rmmod test_pvapic_storm 2>/dev/null
 
 echo "flips: $(cat /tmp/soak-flips)"

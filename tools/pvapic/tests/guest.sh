@@ -27,7 +27,7 @@ facts() {
 check_topology() {
 	local name=$1 online=$2 maxwin=$3 rounds=$4
 	shift 4
-	local out rc kunit nk nbad mc hc tg hh
+	local out rc kunit nk nbad mc hc hh
 
 	nboot=$((nboot + 1))
 	out=$(facts "$rounds" "$@"); rc=$?
@@ -50,7 +50,6 @@ check_topology() {
 
 	mc=$(get pvipi-multicasts "$out")
 	hc=$(get pvipi-hypercalls "$out")
-	tg=$(get pvipi-targets "$out")
 	hh=$(host_hc "$out")
 	[ -n "$hc" ] && [ -n "$hh" ] && [ "$hc" -gt 0 ] && [ "$hh" -ge "$hc" ]
 	tap_result $? "$name: the host counts the guest's PV IPI hypercalls ($hc <= $hh)"

@@ -53,12 +53,22 @@ echo "pvapic-test: sysrq l" > /dev/kmsg
 echo 1 > /proc/sys/kernel/unknown_nmi_panic
 echo 1 > $dbg/fail_nth
 echo l > /proc/sysrq-trigger
+echo "pvapic-test: sysrq l returned" > /dev/kmsg
 echo 0 > $dbg/fail_nth
+# The write returns once every CPU has answered (or after 10 s): the
+# backtraces counted are those before it returned, as later ones belong
+# to other reporters (a csd or RCU stall report after a stalled
+# emulation). A second NMI from a doubled send would be an unknown NMI
+# soon after: those are looked for one second longer.
 sleep 1
+echo "pvapic-test: sysrq l done" > /dev/kmsg
 echo 0 > /proc/sys/kernel/unknown_nmi_panic
 echo "sysrq-faults: injected=$(($(field faults_injected) - i0)) short=$(($(field short_counts) - s0)) fallback_ipis=$(($(field fallback_ipis) - f0))"
-bt=$(dmesg | sed -n '/pvapic-test: sysrq l/,$p')
+bt=$(dmesg | sed -n '/pvapic-test: sysrq l$/,/pvapic-test: sysrq l returned/p')
 echo "sysrq-backtraces: $(printf '%s\n' "$bt" | sed -n 's/.*NMI backtrace for cpu \([0-9]*\)$/\1/p' | sort -n | tr '\n' ' ')"
+bt=$(dmesg | sed -n '/pvapic-test: sysrq l$/,/pvapic-test: sysrq l done/p')
 echo "sysrq-unknown: $(printf '%s\n' "$bt" | grep -c -E 'NMI received for unknown reason|Dazed and confused')"
+printf '%s\n' "$bt" | grep -E 'pvapic-test|sysrq|Sending NMI|NMI backtrace|csd:|rcu:|watchdog:|NMI received|Dazed' |
+	head -30 | sed 's/^\[[^]]*\] /sysrq-log: /'
 echo "sysrq-online: $(cat /sys/devices/system/cpu/online)"
 exit 0

@@ -26,10 +26,12 @@ tap_result() {
 	fi
 }
 
-# expect_eq WANT GOT DESCRIPTION
+# expect_eq WANT GOT DESCRIPTION [DIAGNOSTIC...]
 expect_eq() {
-	[ "$1" = "$2" ]
-	tap_result $? "$3" "want: $1" "got:  $2"
+	local want=$1 got=$2 desc=$3
+	shift 3
+	[ "$want" = "$got" ]
+	tap_result $? "$desc" "want: $want" "got:  $got" "$@"
 }
 
 # expect_match REGEX TEXT DESCRIPTION

@@ -3,7 +3,7 @@
 # Tests of the boot rig itself: topology, feature flags, output and status
 # passthrough, host counters, and the rig's own failure paths.
 source "$(dirname "$0")/lib.sh"
-tap_plan 61
+tap_plan 62
 
 # Refused before anything boots: exit 125 with one "pvapic-vm:" line.
 for bad in "1,2" "0,5,5" "0,zz" "0,0x4000"; do
@@ -25,6 +25,9 @@ done
 out=$(PVAPIC_BOOT_LOG= PVAPIC_QEMU=/nonexistent/qemu-system-x86_64 "$VM" -- true 2>&1); rc=$?
 expect_eq "125 pvapic-vm: level 1's QEMU /nonexistent/qemu-system-x86_64 is not an executable: run 'make deps' (or set PVAPIC_QEMU)" \
 	"$rc $out" "a missing level-1 QEMU is refused before boot, with the fix"
+out=$(PVAPIC_BOOT_LOG= PVAPIC_L1_TSC=hpet "$VM" -- true 2>&1); rc=$?
+expect_eq "125 pvapic-vm: PVAPIC_L1_TSC is reliable or watchdog, not 'hpet'" \
+	"$rc $out" "a bad PVAPIC_L1_TSC is refused before boot"
 
 # A guest panic is never retried, unless the guest was resumed in a state
 # no guest code reaches (saved consoles of real failures, and the same

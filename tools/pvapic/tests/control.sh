@@ -85,7 +85,9 @@ fi
 expect_eq "$want" "$(get sysrq-backtraces "$out")" \
 	"sysrq l, every hypercall short: one NMI backtrace from each online CPU ($on)" \
 	"$(printf '%s\n' "$out" | grep '^sysrq-log:')"
-expect_eq 0 "$(get sysrq-unknown "$out")" "sysrq l, every hypercall short: no unknown NMI"
+expect_eq 0 "$(get sysrq-unknown "$out")" "sysrq l, every hypercall short: no unknown NMI" \
+	"$(printf '%s\n' "$out" | grep '^sysrq-log:')"
+echo "# csd, RCU stall or soft-lockup reports from sysrq l to one second after it: $(get sysrq-reports "$out")"
 line=$(get sysrq-faults "$out")
 [[ $line =~ injected=([0-9]+)\ short=([0-9]+)\ fallback_ipis=([0-9]+) ]]
 inj=${BASH_REMATCH[1]:-0} ns=${BASH_REMATCH[2]:-x} fb=${BASH_REMATCH[3]:-0}

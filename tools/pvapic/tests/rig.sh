@@ -3,7 +3,7 @@
 # Tests of the boot rig itself: topology, feature flags, output and status
 # passthrough, host counters, and the rig's own failure paths.
 source "$(dirname "$0")/lib.sh"
-tap_plan 62
+tap_plan 63
 
 # Refused before anything boots: exit 125 with one "pvapic-vm:" line.
 for bad in "1,2" "0,5,5" "0,zz" "0,0x4000"; do
@@ -60,9 +60,17 @@ expect_eq "  | Uhhuh. NMI received for unknown reason 10 on CPU 1.
 	"$("$VM" --oops-excerpt "$C/nmi-unknown.log" 2>&1)" "console nmi-unknown: the excerpt is the report that led to the panic"
 
 # Upstream refuses CPUs above APIC ID 255 without ext-dest-id ...
-vm --guest upstream --apic-ids 0,0x105,0x1ff --ext-dest-id off -- \
+# (This boot's ledger line also shows level 1's clock source: the TSC
+# from start to end, as PVAPIC_L1_TSC=reliable asks. It goes on to make
+# check's ledger afterwards.)
+ledger=$(mktemp)
+PVAPIC_BOOT_LOG=$ledger vm --guest upstream --apic-ids 0,0x105,0x1ff --ext-dest-id off -- \
 	cat /sys/devices/system/cpu/online
 expect_eq "0 0" "$rc $out" "upstream, APIC IDs 0,0x105,0x1ff, ext-dest-id off: online = 0"
+expect_eq "tsc/${PVAPIC_L1_TSC:-reliable}" "$(awk -F '\t' '{ print $7 }' "$ledger")" \
+	"level 1 ran on its TSC from start to end (the ledger's clock column)" "$(cat "$ledger")"
+[ -n "${PVAPIC_BOOT_LOG:-}" ] && cat "$ledger" >>"$PVAPIC_BOOT_LOG"
+rm -f "$ledger"
 
 # ... and keeps them with it; the IDs are the ones asked for.
 vm --guest upstream --apic-ids 0,0x105,0x1ff --ext-dest-id on -- \

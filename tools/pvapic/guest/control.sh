@@ -67,9 +67,8 @@ sleep 1
 echo "pvapic-test: sysrq l done" > /dev/kmsg
 echo 0 > /proc/sys/kernel/unknown_nmi_panic
 echo "sysrq-faults: injected=$(($(field faults_injected) - i0)) short=$(($(field short_counts) - s0)) fallback_ipis=$(($(field fallback_ipis) - f0))"
-bt=$(dmesg | sed -n '/pvapic-test: sysrq l$/,/pvapic-test: sysrq l returned/p')
-echo "sysrq-backtraces: $(printf '%s\n' "$bt" | sed -n 's/.*NMI backtrace for cpu \([0-9]*\)\( skipped: .*\)\{0,1\}$/\1/p' | sort -n | tr '\n' ' ')"
 bt=$(dmesg | sed -n '/pvapic-test: sysrq l$/,/pvapic-test: sysrq l done/p')
+echo "sysrq-backtraces: $(printf '%s\n' "$bt" | sed -n '/pvapic-test: sysrq l returned/q; s/.*NMI backtrace for cpu \([0-9]*\)\( skipped: .*\)\{0,1\}$/\1/p' | sort -n | tr '\n' ' ')"
 echo "sysrq-unknown: $(printf '%s\n' "$bt" | grep -c -E 'NMI received for unknown reason|Dazed and confused')"
 rep='csd: |rcu: INFO|detected stall|soft lockup'
 echo "sysrq-reports: $(printf '%s\n' "$bt" | grep -c -E "$rep")"

@@ -82,11 +82,10 @@ want="no CPU online list from the guest"
 if [[ $on =~ ^([0-9]+)-([0-9]+)$ ]]; then
 	want=$(seq -s ' ' "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}")" "
 fi
+log=$(printf '%s\n' "$out" | grep '^sysrq-log:')
 expect_eq "$want" "$(get sysrq-backtraces "$out")" \
-	"sysrq l, every hypercall short: one NMI backtrace from each online CPU ($on)" \
-	"$(printf '%s\n' "$out" | grep '^sysrq-log:')"
-expect_eq 0 "$(get sysrq-unknown "$out")" "sysrq l, every hypercall short: no unknown NMI" \
-	"$(printf '%s\n' "$out" | grep '^sysrq-log:')"
+	"sysrq l, every hypercall short: one NMI backtrace from each online CPU ($on)" "$log"
+expect_eq 0 "$(get sysrq-unknown "$out")" "sysrq l, every hypercall short: no unknown NMI" "$log"
 echo "# csd, RCU stall or soft-lockup reports from sysrq l to one second after it: $(get sysrq-reports "$out")"
 line=$(get sysrq-faults "$out")
 [[ $line =~ injected=([0-9]+)\ short=([0-9]+)\ fallback_ipis=([0-9]+) ]]

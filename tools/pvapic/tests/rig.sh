@@ -3,7 +3,7 @@
 # Tests of the boot rig itself: topology, feature flags, output and status
 # passthrough, host counters, and the rig's own failure paths.
 source "$(dirname "$0")/lib.sh"
-tap_plan 63
+tap_plan 65
 
 # Refused before anything boots: exit 125 with one "pvapic-vm:" line.
 for bad in "1,2" "0,5,5" "0,zz" "0,0x4000"; do
@@ -30,15 +30,17 @@ expect_eq "125 pvapic-vm: PVAPIC_L1_TSC is reliable or watchdog, not 'hpet'" \
 	"$rc $out" "a bad PVAPIC_L1_TSC is refused before boot"
 
 # A guest panic is never retried, unless the guest was resumed in a state
-# no guest code reaches (saved consoles of real failures, and the same
-# edited into states a guest can reach).
+# no guest code reaches (saved consoles of real failures; df-user-rsp
+# rebuilt around the RIP, RSP and RFLAGS that CI printed of one; and the
+# same edited into states a guest can reach).
 C=$PVAPIC_TOP/tools/pvapic/tests/consoles
 for t in "ud-rdgsbase:#UD at the rdgsbase in paranoid_entry, which the jmp before it skips (CR4 00000000000006b0, no FSGSBASE)" \
 	 "df-rflags0:double fault with RFLAGS 0 in its frame" \
 	 "oops-rflags0:a kernel fault with RFLAGS 0 in its frame" \
 	 "irq-if-clear:an interrupt taken with interrupts off (asm_sysvec_apic_timer_interrupt, RFLAGS 00010046)" \
+	 "df-user-rsp:a double fault in kernel mode on a user-space stack (RSP 00007ffd9074f000 in error_entry+0x1a)" \
 	 "hrtimer-nested:a timer interrupt inside the timer interrupt (hrtimer_interrupt twice on the stack, spinning in queued_spin_lock_slowpath+0x7f)" \
-	 "ud-rdgsbase-fsgsbase:" "ud-elsewhere:" "df-genuine:" "irq-if-set:" "hrtimer-once:" "nmi-unknown:"; do
+	 "ud-rdgsbase-fsgsbase:" "ud-elsewhere:" "df-genuine:" "df-user-mode:" "irq-if-set:" "hrtimer-once:" "nmi-unknown:"; do
 	f=${t%%:*} want=${t#*:}
 	expect_eq "$want" "$("$VM" --impossible-state "$C/$f.log" 2>&1)" \
 		"console $f: ${want:-a fault of the guest, not of the emulation}"

@@ -3,7 +3,7 @@
 # Tests of the boot rig itself: topology, feature flags, output and status
 # passthrough, host counters, and the rig's own failure paths.
 source "$(dirname "$0")/lib.sh"
-tap_plan 65
+tap_plan 67
 
 # Refused before anything boots: exit 125 with one "pvapic-vm:" line.
 for bad in "1,2" "0,5,5" "0,zz" "0,0x4000"; do
@@ -40,7 +40,7 @@ for t in "ud-rdgsbase:#UD at the rdgsbase in paranoid_entry, which the jmp befor
 	 "irq-if-clear:an interrupt taken with interrupts off (asm_sysvec_apic_timer_interrupt, RFLAGS 00010046)" \
 	 "df-user-rsp:a double fault in kernel mode on a user-space stack (RSP 00007ffd9074f000 in error_entry+0x1a)" \
 	 "hrtimer-nested:a timer interrupt inside the timer interrupt (hrtimer_interrupt twice on the stack, spinning in queued_spin_lock_slowpath+0x7f)" \
-	 "ud-rdgsbase-fsgsbase:" "ud-elsewhere:" "df-genuine:" "df-user-mode:" "irq-if-set:" "hrtimer-once:" "nmi-unknown:"; do
+	 "ud-rdgsbase-fsgsbase:" "ud-elsewhere:" "df-genuine:" "df-user-mode:" "df-user-rsp-elsewhere:" "df-low-rsp:" "irq-if-set:" "hrtimer-once:" "nmi-unknown:"; do
 	f=${t%%:*} want=${t#*:}
 	expect_eq "$want" "$("$VM" --impossible-state "$C/$f.log" 2>&1)" \
 		"console $f: ${want:-a fault of the guest, not of the emulation}"

@@ -10,7 +10,8 @@
 # managed interrupts through CPU hotplug: an unreachable CPU U online with
 # every reachable CPU R but 0 offline (offline U, offline R, online U),
 # the disk probed while R is offline, and the disk removed and probed again
-# while CPUs go offline and online.
+# while CPUs go offline and online. Last, where the kernel has pm_test, a
+# suspend cycle.
 # Prints "key: value" lines, and dmesg's warnings at the end.
 dur=${1:?seconds}
 obj=${PVAPIC_GUEST_OBJ:?PVAPIC_GUEST_OBJ not set}
@@ -230,6 +231,39 @@ echo "replug-online-busy: $(grep -c '^online-busy' /tmp/replug-offlines)"
 grep '^online-failed' /tmp/replug-offlines | sed 's/^/soak: /'
 echo "online-after-replug: $(cat /sys/devices/system/cpu/online)"
 echo "checks-after-storm-s: $((SECONDS - t0))"
+
+# A suspend to RAM that pm_test stops at its last step before the machine
+# would sleep ("core": tasks frozen, devices suspended, so that the disk's
+# queues and their managed interrupts are freed and, on resume, allocated
+# again; every CPU but 0 taken down by freeze_secondary_cpus(); the
+# interrupt controllers' syscore suspend and resume), then a read on each
+# CPU and the effective CPUs of every activated interrupt. Only a kernel
+# with CONFIG_PM_SLEEP_DEBUG (the debug guest) has pm_test; the 9p devices
+# must survive it (pvapic-vm --suspend-ready).
+if [ -w /sys/power/pm_test ]; then
+	t0=$SECONDS
+	echo 1 > /sys/module/suspend/parameters/pm_test_delay
+	echo core > /sys/power/pm_test
+	mark="pvapic-soak: suspend $$"
+	echo "$mark" > /dev/kmsg
+	err=$( { echo deep > /sys/power/mem_sleep && echo mem > /sys/power/state; } 2>&1 )
+	rc=$?
+	echo none > /sys/power/pm_test
+	echo "suspend-rc: $rc ${err##*: }"
+	dmesg | sed -n "/$mark/,\$p" > /tmp/suspend.log
+	echo "suspend-cpus: down $(grep -c -E 'smpboot: CPU [0-9]+ is now offline' /tmp/suspend.log)," \
+		"up $(grep -c -E 'CPU[0-9]+ is up' /tmp/suspend.log), online $(cat /sys/devices/system/cpu/online)"
+	echo "suspend-read-each: $(for c in $(cpus_in "$(cat /sys/devices/system/cpu/online)"); do
+		read_on "$c" "$dev" 4 "$want4"; done | paste -sd' ')"
+	echo "suspend-effective: $(for d in /proc/irq/[0-9]*; do
+		grep -q IRQD_ACTIVATED "/sys/kernel/debug/irq/irqs/${d##*/}" 2>/dev/null &&
+			cat "$d/effective_affinity_list"
+	done | sort -u | paste -sd' ')"
+	grep -E 'PM: |non-boot CPUs|suspend debug|[Ee]rror|fail' /tmp/suspend.log | sed 's/^/suspend-log: /'
+	echo "suspend-s: $((SECONDS - t0))"
+else
+	echo "suspend-rc: no /sys/power/pm_test (a kernel without CONFIG_PM_SLEEP_DEBUG)"
+fi
 
 # Any warning, lockdep or KASAN report, sleeping-in-atomic BUG, unknown NMI
 # or I/O error is a failure. "NMI handler (...) took too long to run" is

@@ -13,9 +13,13 @@
 # 1). After the storm: a read on each unreachable CPU U after offline U,
 # offline CPU 1, online U; the disk probed while CPU 1 is offline; and the
 # disk removed and probed 5 times while CPUs 1-3 go offline and online.
+# Last, on the debug guest, a suspend to RAM stopped by pm_test at its
+# last step (core): CPUs 1-3 down and back, a read on each CPU, no
+# interrupt on CPU 2 or 3.
 #
 # PVAPIC_SOAK_GUEST=debug runs it on the lockdep/KASAN/DEBUG_ATOMIC_SLEEP
-# build of our guest (make guest-debug); make check runs both for 60 s.
+# build of our guest (make guest-debug, which also has CONFIG_SUSPEND and
+# CONFIG_PM_DEBUG); make check runs both for 60 s.
 source "$(dirname "$0")/lib.sh"
 BUILD=${PVAPIC_BUILD:-$PVAPIC_TOP/build}
 ST=$BUILD/src/ours/tools/testing/selftests/pvapic
@@ -39,8 +43,14 @@ for g in $GUESTS; do
 done
 
 NKSFT=$(ksft_count "$ST/irq_affinity.c")
-set -- $GUESTS
-tap_plan $(($# * (16 + NKSFT + 1)))
+# The debug guest (CONFIG_SUSPEND, CONFIG_PM_DEBUG) adds a suspend cycle
+# and its 3 checks.
+n=0
+for g in $GUESTS; do
+	n=$((n + 16 + NKSFT + 1))
+	[ "$g" = debug ] && n=$((n + 3))
+done
+tap_plan $n
 
 for g in $GUESTS; do
 	# The debug guest spends minutes of its boot in the ACPI scan of the
@@ -51,10 +61,12 @@ for g in $GUESTS; do
 	# detector reports after 120 s instead of 20 (watchdog_thresh=60).
 	# The disk's hotplug and replug checks after the storm
 	# (checks-after-storm-s) get 180 s, the debug guest twice that.
-	bt=$BOOT_TIMEOUT wd= after=180
-	[ "$g" = debug ] && bt=$((2 * BOOT_TIMEOUT)) wd=watchdog_thresh=60 after=360
+	# The debug guest's suspend cycle needs its 9p devices to keep their
+	# state through it (--suspend-ready).
+	bt=$BOOT_TIMEOUT wd= after=180 susp=
+	[ "$g" = debug ] && bt=$((2 * BOOT_TIMEOUT)) wd=watchdog_thresh=60 after=360 susp=--suspend-ready
 	vm --guest "$g" --apic-ids 0,1,0x105,0x1ff --ext-dest-id off --disk 64 --disk-queues 4 --irq-devices --host-stats \
-		${wd:+--append "$wd"} \
+		${wd:+--append "$wd"} $susp \
 		--timeout $((bt + DURATION + after)) --log "$LOGDIR/soak-$g.log" -- \
 		env PVAPIC_GUEST_OBJ="$BUILD/obj/guest-$g" PVAPIC_SELFTESTS="$ST" \
 		"$PVAPIC_TOP/tools/pvapic/guest/soak.sh" "$DURATION"
@@ -107,8 +119,23 @@ for g in $GUESTS; do
 		[ "$(get online-after-replug "$out")" = 0-3 ]
 	tap_result $? "$g: the disk removed and probed again while CPUs 1-3 went offline and online ($rp; $(get replug-online-busy "$out") onlines waited for a probe)" \
 		"$(printf '%s\n' "$out" | grep '^soak: online-failed')"
+	if [ "$g" = debug ]; then
+		# CPUs 1-3 down through freeze_secondary_cpus() and back (an
+		# offline guard once made it fail with EBUSY), the disk's
+		# queues freed and allocated again, and no interrupt left on
+		# the unreachable CPUs 2 and 3.
+		expect_eq "0 " "$(get suspend-rc "$out")" \
+			"$g: a suspend to RAM stopped by pm_test at its last step (core) completes" \
+			"$(printf '%s\n' "$out" | grep -E '^suspend-log:')"
+		expect_eq "down 3, up 3, online 0-3 / 0:same 1:same 2:same 3:same" \
+			"$(get suspend-cpus "$out") / $(get suspend-read-each "$out")" \
+			"$g: the suspend took CPUs 1-3 down and back, and a disk read on each CPU completes after it"
+		eff=$(get suspend-effective "$out")
+		[ -n "$eff" ] && [ -z "$(printf '%s\n' $eff | grep -v -x -E '0|1|0-1')" ]
+		tap_result $? "$g: after the suspend every activated interrupt's effective CPUs are reachable ones (0, 1): $eff"
+	fi
 	expect_eq 0 "$(get dmesg-splats "$out")" "$g: no warning, lockdep, KASAN or atomic-sleep report, unknown NMI or I/O error in dmesg" \
 		"$(printf '%s\n' "$out" | grep '^dmesg:')"
-	printf '%s\n' "$out" | grep -E '^(storm|flips|offlines-|plug-cycles|disk-|host|managed-|probe-|replug|checks-after-storm-s):' | sed 's/^/# /'
+	printf '%s\n' "$out" | grep -E '^(storm|flips|offlines-|plug-cycles|disk-|host|managed-|probe-|replug|checks-after-storm-s|suspend-s):' | sed 's/^/# /'
 done
 tap_done

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# pvapic: assemble a Linux 6.12 build tree from Debian's linux-source-6.12,
-# apply our patch series and overlay, build the kernels, and run the rig.
+# pvapic: assemble a Linux build tree from Debian's linux-source-6.12 (or,
+# with KERNEL=7.3, linux-source-7.3), apply our patch series and overlay,
+# build the kernels, and run the rig.
 #
 #   make run      boot our guest on the nested-KVM rig and show the driver set
 #   make check    every test; last line "N passed, N failed"
@@ -9,10 +10,33 @@
 #   make help     everything else
 
 TOP		:= $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
-BUILD		?= $(TOP)/build
 CACHE		?= $(HOME)/.cache/pvapic
-TARBALL		?= /usr/src/linux-source-6.12.tar.xz
 JOBS		?= $(shell nproc)
+
+# The kernel version the guests are built from: 6.12 (bookworm-backports'
+# linux-source-6.12) or 7.3 (trixie-backports' linux-source-7.3, which
+# install-deps downloads and unpacks into the cache; nothing is installed).
+# Another version has its own build directory under build/, its own
+# patches where upstream's files moved (patches/<version>/ holds those, by
+# the same names as the series'), and our files unchanged. The level-1
+# host is always 6.12's: its kernels are linked in from build/obj.
+KERNEL		?= 6.12
+KERNELS		:= 6.12 7.3
+# Variables given on the command line (KERNEL=, BUILD=, ...) reach no
+# sub-make by themselves: kbuild and tools/ have variables of these names.
+# Our own sub-makes get theirs explicitly (SUBMAKE).
+MAKEOVERRIDES	=
+ifeq ($(filter $(KERNEL),$(KERNELS)),)
+$(error KERNEL=$(KERNEL): pvapic builds on $(KERNELS))
+endif
+BUILD612	:= $(TOP)/build
+ifeq ($(KERNEL),6.12)
+BUILD		?= $(BUILD612)
+TARBALL		?= /usr/src/linux-source-6.12.tar.xz
+else
+BUILD		?= $(TOP)/build/linux-$(KERNEL)
+TARBALL		?= $(CACHE)/linux-$(KERNEL)/usr/src/linux-source-$(KERNEL).tar.xz
+endif
 
 SRC_UP		:= $(BUILD)/src/upstream
 SRC_OURS	:= $(BUILD)/src/ours
@@ -30,7 +54,8 @@ DEBUG_OBJDIR	:= obj-debug
 
 # Overlay: our files at their kernel paths, copied over the patched tree.
 OVERLAY_DIRS	:= arch drivers include lib tools Documentation
-PATCHES		:= $(TOP)/patches/series $(wildcard $(TOP)/patches/*.patch)
+PATCHES		:= $(TOP)/patches/series $(wildcard $(TOP)/patches/*.patch) \
+		   $(wildcard $(TOP)/patches/$(KERNEL)/*.patch)
 HOST_PATCHES	:= $(TOP)/host/patches/series $(wildcard $(TOP)/host/patches/*.patch)
 
 # ccache is used when present, never required. KCC is expanded when a
@@ -43,15 +68,25 @@ KMAKE		= $(MAKE) --no-print-directory -C $(1) O=$(2) CC="$(KCC)" \
 		  KBUILD_BUILD_USER=pvapic KBUILD_BUILD_HOST=pvapic
 # $(1): name, then the build command: prints how long the build took, and
 # notes it in $(BUILD)/kernel-times for make check's summary.
-timed		= t0=$$(date +%s); echo "  KERNEL  $(1)"; $(2) && \
-		  echo "  KERNEL  $(1) built in $$(( $$(date +%s) - t0 )) s" && \
-		  echo "$(1) $$(( $$(date +%s) - t0 ))" >>$(BUILD)/kernel-times
+# A kernel of another version than 6.12 is named with it ("guest-debug-7.3").
+KTIMES		?= $(BUILD)/kernel-times
+# This make again, for one target, with this version's settings.
+SUBMAKE		= $(MAKE) --no-print-directory KERNEL=$(KERNEL) BUILD=$(BUILD) \
+		  KTIMES=$(KTIMES) CACHE=$(CACHE) JOBS=$(JOBS) TARBALL=$(TARBALL)
+# The settings of another version: $(1) the version, $(2) its build directory.
+OTHERMAKE	= $(MAKE) --no-print-directory KERNEL=$(1) BUILD=$(2) \
+		  KTIMES=$(KTIMES) CACHE=$(CACHE) JOBS=$(JOBS)
+KNAME		= $(1)$(if $(filter 6.12,$(KERNEL)),,-$(KERNEL))
+timed		= t0=$$(date +%s); echo "  KERNEL  $(KNAME)"; $(2) && \
+		  echo "  KERNEL  $(KNAME) built in $$(( $$(date +%s) - t0 )) s" && \
+		  mkdir -p $(dir $(KTIMES)) && \
+		  echo "$(KNAME) $$(( $$(date +%s) - t0 ))" >>$(KTIMES)
 
 # One upstream kernel is both the level-1 host and the upstream guest (a
 # kernel build less); host-ours is it with the host series, guest-ours it
 # with our series and options, guest-debug that with lockdep and KASAN.
-BASE_FRAGS	:= $(TOP)/configs/common.config $(TOP)/configs/guest.config \
-		   $(TOP)/configs/host.config
+BASE_FRAGS	:= $(TOP)/configs/common.config $(TOP)/configs/$(KERNEL).config \
+		   $(TOP)/configs/guest.config $(TOP)/configs/host.config
 OURS_FRAGS	:= $(BASE_FRAGS) $(TOP)/configs/ours.config
 DEBUG_FRAGS	:= $(OURS_FRAGS) $(TOP)/configs/debug.config
 
@@ -66,17 +101,25 @@ help:
 	@echo "make check       run every test; last line 'N passed, N failed'"
 	@echo "make soak        IPI storm soak on the rig: DURATION=seconds [600], SOAK_GUEST=ours|debug"
 	@echo "make kernels     build upstream (the level-1 host and upstream guest), host-ours, guest-ours"
-	@echo "make guest-debug build our guest with lockdep, KASAN, DEBUG_ATOMIC_SLEEP"
+	@echo "make guest-debug build our guest with lockdep, KASAN, DEBUG_ATOMIC_SLEEP (from Linux 7.3)"
 	@echo "make bench       rig benchmark: upstream vs ours on vs ours off -> BENCHMARKS.md"
 	@echo "make bench-sim   packer benchmark in the userspace harness"
 	@echo "make fuzz        libFuzzer run of the packer vs the host model (FUZZ_TIME=60 s or FUZZ_RUNS=N)"
 	@echo "make patches     the guest series as git am-able mails in build/patches"
 	@echo "make deps        install the Debian packages the build and rig need"
 	@echo "make clean       remove kernel objects; distclean also the sources"
+	@echo "KERNEL=7.3       build the guests from Linux 7.3 (build/linux-7.3; the hosts stay 6.12's);"
+	@echo "                 make check builds its debug guest from 7.3 (DEBUG_KERNEL=6.12 for 6.12's)"
 	@echo "Rig: tools/pvapic/pvapic-vm --help"
 
+# install-deps is quick when everything is there; a version other than
+# 6.12 also needs its source in the cache.
+export PVAPIC_CACHE := $(CACHE)
 deps:
 	@$(TOP)/tools/pvapic/install-deps
+ifneq ($(KERNEL),6.12)
+	@$(TOP)/tools/pvapic/install-deps --linux-source $(KERNEL) >/dev/null
+endif
 
 # --- source trees ----------------------------------------------------------
 
@@ -84,7 +127,7 @@ $(SRC_UP)/.pvapic-extracted: | deps
 	rm -rf $(SRC_UP) $(BUILD)/src/.extract
 	mkdir -p $(BUILD)/src/.extract
 	tar -xf $(TARBALL) -C $(BUILD)/src/.extract
-	mv $(BUILD)/src/.extract/linux-source-6.12 $(SRC_UP)
+	mv $(BUILD)/src/.extract/linux-source-$(KERNEL) $(SRC_UP)
 	rmdir $(BUILD)/src/.extract
 	touch $@
 
@@ -110,8 +153,9 @@ define patched_tree
 	rm -f $(1)/.pvapic-extracted
 	@set -e; grep -v -E '^[[:space:]]*(#|$$)' $(2)/series | \
 	while read -r p; do \
-		echo "  PATCH   $$p"; \
-		patch -d $(1) -p1 -s --no-backup-if-mismatch -f < $(2)/$$p; \
+		f=$(2)/$(KERNEL)/$$p; [ -f $$f ] || f=$(2)/$$p; \
+		echo "  PATCH   $${f#$(TOP)/}"; \
+		patch -d $(1) -p1 -s --no-backup-if-mismatch -f < $$f; \
 	done
 	touch $(1)/.pvapic-patched
 endef
@@ -153,7 +197,9 @@ endef
 
 $(OBJ)/upstream/.config: $(BASE_FRAGS) $(SRC_UP)/.pvapic-extracted
 	$(call objdir,$(@D),$(SRC_UP),$(BASE_OBJDIR))
+ifeq ($(KERNEL),6.12)
 	$(call objdir,$(OBJ)/host-upstream,$(SRC_UP),$(BASE_OBJDIR))
+endif
 	$(call objdir,$(OBJ)/guest-upstream,$(SRC_UP),$(BASE_OBJDIR))
 	$(call kconfig,$(@D),$(SRC_UP),$(BASE_FRAGS))
 
@@ -165,31 +211,55 @@ $(OBJ)/guest-ours/.config: $(OURS_FRAGS) $(SRC_OURS)/.pvapic-patched | overlay
 	$(call objdir,$(@D),$(SRC_OURS),$(GUEST_OBJDIR))
 	$(call kconfig,$(@D),$(SRC_OURS),$(OURS_FRAGS))
 
+# The debug guest (lockdep, KASAN; make check's soak) is built from Linux
+# $(DEBUG_KERNEL) whatever KERNEL is, and linked into build/obj: make check
+# runs the newest kernel under the debug options, 6.12 in the other suites.
+DEBUG_KERNEL	?= 7.3
+ifeq ($(KERNEL),$(DEBUG_KERNEL))
 $(OBJ)/guest-debug/.config: $(DEBUG_FRAGS) $(SRC_OURS)/.pvapic-patched | overlay
 	$(call objdir,$(@D),$(SRC_OURS),$(DEBUG_OBJDIR))
 	$(call kconfig,$(@D),$(SRC_OURS),$(DEBUG_FRAGS))
+endif
 
 # The level-1 host and the upstream guest (host-upstream, guest-upstream).
 upstream: $(OBJ)/upstream/.config
 	@$(call timed,upstream,$(call KMAKE,$(SRC_UP),$(OBJ)/upstream) -j$(JOBS) -s vmlinux modules)
 
-host-upstream guest-upstream: upstream
+guest-upstream: upstream
+
+ifeq ($(KERNEL),6.12)
+host-upstream: upstream
 
 host-ours: $(OBJ)/host-ours/.config
 	@$(call timed,host-ours,$(call KMAKE,$(SRC_HOST),$(OBJ)/host-ours) -j$(JOBS) -s vmlinux)
+else
+# The level-1 hosts are 6.12's, built in build/ and linked here.
+host-upstream host-ours:
+	@$(call OTHERMAKE,6.12,$(BUILD612)) $(if $(filter host-ours,$@),host-ours,upstream)
+	@mkdir -p $(OBJ) && ln -sfn $(BUILD612)/obj/$(if $(filter host-ours,$@),host-ours,upstream) $(OBJ)/$@
+endif
 
 guest-ours: overlay $(OBJ)/guest-ours/.config
 	@$(call timed,guest-ours,$(call KMAKE,$(SRC_OURS),$(OBJ)/guest-ours) -j$(JOBS) -s vmlinux modules)
 
 # Our guest with lockdep, KASAN and DEBUG_ATOMIC_SLEEP (make check's soak).
+ifeq ($(KERNEL),$(DEBUG_KERNEL))
 guest-debug: overlay $(OBJ)/guest-debug/.config
 	@$(call timed,guest-debug,$(call KMAKE,$(SRC_OURS),$(OBJ)/guest-debug) -j$(JOBS) -s vmlinux modules)
+else
+guest-debug:
+	@$(call OTHERMAKE,$(DEBUG_KERNEL),$(TOP)/build/linux-$(DEBUG_KERNEL)) guest-debug
+	@$(call objdir,$(OBJ)/guest-debug,$(TOP)/build/linux-$(DEBUG_KERNEL)/src/ours,$(DEBUG_OBJDIR))
+endif
 
 # One after the other: the machine has two cores.
 kernels:
-	@$(MAKE) --no-print-directory upstream
-	@$(MAKE) --no-print-directory host-ours
-	@$(MAKE) --no-print-directory guest-ours
+	@$(SUBMAKE) upstream
+	@$(SUBMAKE) host-ours
+	@$(SUBMAKE) guest-ours
+ifneq ($(KERNEL),6.12)
+	@$(SUBMAKE) host-upstream
+endif
 
 # --- userspace --------------------------------------------------------------------
 
@@ -206,35 +276,39 @@ bench-sim:
 	@$(MAKE) --no-print-directory -C $(TOP)/tools/testing/pvapic bench
 
 fuzz:
-	@$(MAKE) --no-print-directory -C $(TOP)/tools/testing/pvapic fuzz
+	@$(MAKE) --no-print-directory -C $(TOP)/tools/testing/pvapic fuzz \
+		$(if $(FUZZ_TIME),FUZZ_TIME=$(FUZZ_TIME)) $(if $(FUZZ_RUNS),FUZZ_RUNS=$(FUZZ_RUNS))
 
 # --- the series for kernel maintainers ----------------------------------------
 
 # git am-able mails (patches/git-series) in $(BUILD)/patches.
 patches: $(SRC_UP)/.pvapic-extracted
-	@$(TOP)/tools/pvapic/mkseries --upstream $(SRC_UP) $(BUILD)/patches
+	@$(TOP)/tools/pvapic/mkseries --upstream $(SRC_UP) --kernel $(KERNEL) $(BUILD)/patches
 
 # --- entry points ------------------------------------------------------------------
 
 # make run boots our guest on the stock host: it needs those two kernels.
-run: upstream guest-ours
-	@$(TOP)/tools/pvapic/pvapic-run
+run: upstream guest-ours $(if $(filter 6.12,$(KERNEL)),,host-upstream)
+	@PVAPIC_BUILD=$(BUILD) $(TOP)/tools/pvapic/pvapic-run
 
 check: kernels guest-debug selftests
-	@$(TOP)/tools/pvapic/pvapic-check
+	@PVAPIC_BUILD=$(BUILD) $(TOP)/tools/pvapic/pvapic-check
 
 # The storm soak for DURATION seconds (make check runs 60 s of it).
 DURATION	?= 600
 SOAK_GUEST	?= ours
 soak: kernels selftests $(if $(filter debug,$(SOAK_GUEST)),guest-debug)
-	@PVAPIC_SOAK_DURATION=$(DURATION) PVAPIC_SOAK_GUEST=$(SOAK_GUEST) \
+	@PVAPIC_BUILD=$(BUILD) PVAPIC_SOAK_DURATION=$(DURATION) PVAPIC_SOAK_GUEST=$(SOAK_GUEST) \
 		$(TOP)/tools/pvapic/tests/soak.sh
 
 bench: kernels
-	@$(TOP)/tools/pvapic/pvapic-bench
+	@PVAPIC_BUILD=$(BUILD) $(TOP)/tools/pvapic/pvapic-bench
 
 clean:
 	rm -rf $(OBJ) $(SRC_UP)/obj-* $(SRC_OURS)/obj-* $(SRC_HOST)/obj-*
+ifeq ($(KERNEL),6.12)
+	rm -rf $(BUILD612)/linux-*/obj $(BUILD612)/linux-*/src/*/obj-*
+endif
 	-@$(MAKE) --no-print-directory -C $(TOP)/tools/testing/pvapic clean
 
 distclean: clean

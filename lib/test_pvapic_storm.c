@@ -46,6 +46,7 @@
 #include <linux/prandom.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
+#include <linux/version.h>
 
 #include <asm/apic.h>
 #include <asm/irq_vectors.h>
@@ -232,14 +233,26 @@ static void storm_send(const struct cpumask *mask, int vector)
 	local_irq_restore(flags);
 }
 
+/*
+ * The x86 interrupt statistics: named fields in 6.12, an array indexed by
+ * enum irq_stat_counts in 7.3 (the two kernels this test is built for).
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(7, 3, 0)
+#define STORM_RESCHED_COUNT	counts[IRQ_COUNT_RESCHEDULE]
+#define STORM_CALL_COUNT	counts[IRQ_COUNT_CALL_FUNCTION]
+#else
+#define STORM_RESCHED_COUNT	irq_resched_count
+#define STORM_CALL_COUNT	irq_call_count
+#endif
+
 static unsigned int storm_resched_of(unsigned int cpu)
 {
-	return READ_ONCE(per_cpu(irq_stat, cpu).irq_resched_count);
+	return READ_ONCE(per_cpu(irq_stat, cpu).STORM_RESCHED_COUNT);
 }
 
 static unsigned int storm_calls_of(unsigned int cpu)
 {
-	return READ_ONCE(per_cpu(irq_stat, cpu).irq_call_count);
+	return READ_ONCE(per_cpu(irq_stat, cpu).STORM_CALL_COUNT);
 }
 
 /* Our NMI handler takes this from 1 to 0 (one NMI multicast at a time). */

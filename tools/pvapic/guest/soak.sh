@@ -249,7 +249,8 @@ if [ -w /sys/power/pm_test ]; then
 	err=$( { echo deep > /sys/power/mem_sleep && echo mem > /sys/power/state; } 2>&1 )
 	rc=$?
 	echo none > /sys/power/pm_test
-	echo "suspend-rc: $rc ${err##*: }"
+	echo "suspend-rc: $rc"
+	echo "suspend-err: ${err##*: }"
 	dmesg | sed -n "/$mark/,\$p" > /tmp/suspend.log
 	echo "suspend-cpus: down $(grep -c -E 'smpboot: CPU [0-9]+ is now offline' /tmp/suspend.log)," \
 		"up $(grep -c -E 'CPU[0-9]+ is up' /tmp/suspend.log), online $(cat /sys/devices/system/cpu/online)"

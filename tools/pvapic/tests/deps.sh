@@ -3,7 +3,7 @@
 # install-deps' apt source detection on the apt layouts a Debian machine
 # can have, each built in a temporary directory (no apt call is made):
 # whether bookworm-backports is already configured, and else which mirror
-# the bookworm entry uses.
+# the bookworm entry uses. And --linux-source's refusals and its cache.
 source "$(dirname "$0")/lib.sh"
 DEPS=$PVAPIC_TOP/tools/pvapic/install-deps
 tmp=$(mktemp -d)
@@ -42,7 +42,7 @@ detects() {
 	expect_eq "0 $1" "$rc $got" "$2"
 }
 
-tap_plan 12
+tap_plan 15
 
 detects "add http://mirror.example/debian" "deb822 only: the bookworm entry's mirror" \
 	"$(layout deb822 sources.list.d/debian.sources="$DEB822")"
@@ -84,5 +84,18 @@ tap_result $? "--detect on a missing directory: one line with the reason, non-ze
 out=$("$DEPS" --bogus 2>&1); rc=$?
 [ $rc -ne 0 ] && [[ $out == "install-deps: usage: "* ]]
 tap_result $? "an unknown option: one line with the reason, non-zero exit" "rc=$rc" "$out"
+
+# --linux-source: the versions pvapic builds on, and a source already in
+# the cache is found there (no apt call).
+out=$("$DEPS" --linux-source 7.0 2>&1); rc=$?
+expect_eq "1 install-deps: --linux-source: pvapic builds on Linux 6.12 and 7.3, not '7.0'" "$rc $out" \
+	"--linux-source 7.0: refused with the versions pvapic builds on"
+out=$("$DEPS" --linux-source 2>&1); rc=$?
+expect_eq "1 install-deps: usage: install-deps --linux-source VERSION" "$rc $out" \
+	"--linux-source without a version: one line with the usage"
+mkdir -p "$tmp/cache/linux-7.3/usr/src" && : > "$tmp/cache/linux-7.3/usr/src/linux-source-7.3.tar.xz"
+out=$(PVAPIC_CACHE=$tmp/cache "$DEPS" --linux-source 7.3 2>&1); rc=$?
+expect_eq "0 $tmp/cache/linux-7.3/usr/src/linux-source-7.3.tar.xz" "$rc $out" \
+	"--linux-source 7.3 with the source in the cache: its path, nothing fetched"
 
 tap_done

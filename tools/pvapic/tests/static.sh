@@ -6,10 +6,10 @@
 # reason, in patches/checkpatch-exceptions); kernel-doc -Wall over our
 # .c/.h files; the series applies with git am to the pristine tree and
 # gives the build tree's files, each step's glue naming only files that
-# exist (tools/pvapic/check-series); sparse over our objects and the
-# upstream files the series edits in the guest-ours build (upstream's own
-# findings there listed, with a reason, in patches/sparse-exceptions;
-# PVAPIC_NO_SPARSE=1 skips it).
+# exist (tools/pvapic/check-series), for 6.12 and for 7.3; sparse over
+# our objects and the upstream files the series edits in the guest-ours
+# build (upstream's own findings there listed, with a reason, in
+# patches/sparse-exceptions; PVAPIC_NO_SPARSE=1 skips it).
 source "$(dirname "$0")/lib.sh"
 BUILD=${PVAPIC_BUILD:-$PVAPIC_TOP/build}
 SRC_UP=${PVAPIC_SRC_UP:-$BUILD/src/upstream}
@@ -19,6 +19,10 @@ P=$PVAPIC_TOP/tools/pvapic
 EXC=$PVAPIC_TOP/patches/checkpatch-exceptions
 SERIES=$BUILD/check/static-series
 export PVAPIC_SRC_UP=$SRC_UP
+# The pristine 7.3 tree (make guest-debug, whose guest is 7.3's, extracts
+# it): the 7.3 series is written, checkpatched and applied too.
+SRC_UP73=${PVAPIC_SRC_UP73:-$PVAPIC_TOP/build/linux-7.3/src/upstream}
+SERIES73=$BUILD/check/static-series-7.3
 
 # sparse_check: sparse (C=2) over the objects of our .c files and of the
 # upstream .c files the series edits, in the guest-ours build; sets
@@ -150,7 +154,22 @@ done
 
 np=${#patches[@]}
 [ "$np" -gt 0 ] || np=1
-tap_plan $((1 + ${#kfiles[@]} + np + ${#cfiles[@]} + 4 + 1))
+if [ -f "$SRC_UP73/Makefile" ]; then
+	mk73_out=$("$P/mkseries" --kernel 7.3 --upstream "$SRC_UP73" "$SERIES73" 2>&1)
+	mk73_rc=$?
+else
+	mk73_out="no pristine 7.3 tree at $SRC_UP73: run 'make guest-debug' (the debug guest is built from 7.3)"
+	mk73_rc=1
+fi
+patches73=()
+if [ $mk73_rc -eq 0 ]; then
+	for f in "$SERIES73"/[0-9][0-9][0-9][0-9]-*.patch; do
+		[ -e "$f" ] && patches73+=("$f")
+	done
+fi
+np73=${#patches73[@]}
+[ "$np73" -gt 0 ] || np73=1
+tap_plan $((1 + ${#kfiles[@]} + np + ${#cfiles[@]} + 4 + 1 + 1 + np73 + 4))
 
 tap_result $mk_rc "mkseries writes the series (${#patches[@]} patches)" "$mk_out"
 
@@ -190,6 +209,36 @@ for c in "apply:git am applies the series to the pristine 6.12 files" \
 	"refs:at each patch, the Makefile/Kconfig glue and #includes name only files that exist" \
 	"docs:each new .rst is :orphan: or in a toctree"; do
 	if printf '%s\n' "$cs_out" | grep -qx "result ${c%%:*} ok"; then
+		tap_result 0 "${c#*:}"
+	else
+		tap_result 1 "${c#*:}" "${diag:-see above}"
+		diag=""
+	fi
+done
+
+# --- the 7.3 series ---------------------------------------------------------------
+# Written from the same overlay files with patches/7.3/ in place of the
+# same-named hook patches; checkpatch --strict on each mail, and git am on
+# the pristine 7.3 files gives the 7.3 build's tree.
+tap_result $mk73_rc "mkseries --kernel 7.3 writes the 7.3 series (${#patches73[@]} patches)" "$mk73_out"
+for f in "${patches73[@]}"; do
+	b=$(basename "$f")
+	checkpatch_one "${b#[0-9][0-9][0-9][0-9]-}" "$f"
+	tap_result $? "checkpatch --strict 7.3 $b" "$cp_bad"
+done
+[ ${#patches73[@]} -gt 0 ] || tap_result 1 "checkpatch --strict over the 7.3 series" "mkseries failed"
+if [ $mk73_rc -eq 0 ]; then
+	cs73_out=$("$P/check-series" --kernel 7.3 --upstream "$SRC_UP73" "$SERIES73" 2>&1)
+else
+	cs73_out="mkseries --kernel 7.3 failed"
+fi
+printf '%s\n' "$cs73_out" | grep -E '^# ' | sed 's/^# /# 7.3: /'
+diag=$(printf '%s\n' "$cs73_out" | grep -vE '^(result |# )')
+for c in "apply:git am applies the 7.3 series to the pristine 7.3 files" \
+	"content:the 7.3 series gives exactly the 7.3 build tree's files (pristine + patches/series with patches/7.3 + overlay)" \
+	"refs:at each patch of the 7.3 series, the glue and #includes name only files that exist" \
+	"docs:each new .rst of the 7.3 series is :orphan: or in a toctree"; do
+	if printf '%s\n' "$cs73_out" | grep -qx "result ${c%%:*} ok"; then
 		tap_result 0 "${c#*:}"
 	else
 		tap_result 1 "${c#*:}" "${diag:-see above}"

@@ -196,25 +196,30 @@ for f in "${cfiles[@]}"; do
 done
 
 # --- the series applies and is the build's tree ---------------------------------
+# series_results VERSION OUT: the four results of check-series' output OUT
+# for the VERSION series, each failure with the diagnostics of the first.
+series_results() {
+	local v=$1 out=$2 c diag
+	printf '%s\n' "$out" | grep -E '^# ' | sed "s/^# /# $v: /"
+	diag=$(printf '%s\n' "$out" | grep -vE '^(result |# )')
+	for c in "apply:git am applies the $v series to the pristine $v files" \
+		"content:the $v series gives exactly the $v build tree's files (pristine + patches/series$([ "$v" = 6.12 ] || echo " with patches/$v") + overlay)" \
+		"refs:at each patch of the $v series, the Makefile/Kconfig glue and #includes name only files that exist" \
+		"docs:each new .rst of the $v series is :orphan: or in a toctree"; do
+		if printf '%s\n' "$out" | grep -qx "result ${c%%:*} ok"; then
+			tap_result 0 "${c#*:}"
+		else
+			tap_result 1 "${c#*:}" "${diag:-see above}"
+			diag=""
+		fi
+	done
+}
 if [ $mk_rc -eq 0 ]; then
 	cs_out=$("$P/check-series" "$SERIES" 2>&1)
 else
 	cs_out="mkseries failed"
 fi
-printf '%s\n' "$cs_out" | grep -E '^# '
-# The diagnostics go with the first check that failed.
-diag=$(printf '%s\n' "$cs_out" | grep -vE '^(result |# )')
-for c in "apply:git am applies the series to the pristine 6.12 files" \
-	"content:the series gives exactly the build tree's files (pristine + patches/series + overlay)" \
-	"refs:at each patch, the Makefile/Kconfig glue and #includes name only files that exist" \
-	"docs:each new .rst is :orphan: or in a toctree"; do
-	if printf '%s\n' "$cs_out" | grep -qx "result ${c%%:*} ok"; then
-		tap_result 0 "${c#*:}"
-	else
-		tap_result 1 "${c#*:}" "${diag:-see above}"
-		diag=""
-	fi
-done
+series_results 6.12 "$cs_out"
 
 # --- the 7.3 series ---------------------------------------------------------------
 # Written from the same overlay files with patches/7.3/ in place of the
@@ -232,19 +237,7 @@ if [ $mk73_rc -eq 0 ]; then
 else
 	cs73_out="mkseries --kernel 7.3 failed"
 fi
-printf '%s\n' "$cs73_out" | grep -E '^# ' | sed 's/^# /# 7.3: /'
-diag=$(printf '%s\n' "$cs73_out" | grep -vE '^(result |# )')
-for c in "apply:git am applies the 7.3 series to the pristine 7.3 files" \
-	"content:the 7.3 series gives exactly the 7.3 build tree's files (pristine + patches/series with patches/7.3 + overlay)" \
-	"refs:at each patch of the 7.3 series, the glue and #includes name only files that exist" \
-	"docs:each new .rst of the 7.3 series is :orphan: or in a toctree"; do
-	if printf '%s\n' "$cs73_out" | grep -qx "result ${c%%:*} ok"; then
-		tap_result 0 "${c#*:}"
-	else
-		tap_result 1 "${c#*:}" "${diag:-see above}"
-		diag=""
-	fi
-done
+series_results 7.3 "$cs73_out"
 
 # --- sparse ----------------------------------------------------------------------------
 if [ "${PVAPIC_NO_SPARSE:-0}" = 1 ]; then

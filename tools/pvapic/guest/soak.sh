@@ -21,6 +21,7 @@ stop=/tmp/soak-stop
 source "$(dirname "$0")/lib.sh"
 cpus=$(ls -d /sys/devices/system/cpu/cpu[1-9]*/online)
 
+echo "kernel: $(uname -r)"
 echo "online: $(cat /sys/devices/system/cpu/online)"
 echo "reachable: $(cat /sys/kernel/pvapic/irq/reachable)"
 echo "=== selftest irq_affinity"

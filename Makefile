@@ -233,10 +233,12 @@ host-upstream: upstream
 host-ours: $(OBJ)/host-ours/.config
 	@$(call timed,host-ours,$(call KMAKE,$(SRC_HOST),$(OBJ)/host-ours) -j$(JOBS) -s vmlinux)
 else
-# The level-1 hosts are 6.12's, built in build/ and linked here.
+# The level-1 hosts are 6.12's, built in build/ and linked here: host-ours
+# is 6.12's host-ours, host-upstream its upstream.
+host612		= $(if $(filter host-ours,$(1)),host-ours,upstream)
 host-upstream host-ours:
-	@$(call OTHERMAKE,6.12,$(BUILD612)) $(if $(filter host-ours,$@),host-ours,upstream)
-	@mkdir -p $(OBJ) && ln -sfn $(BUILD612)/obj/$(if $(filter host-ours,$@),host-ours,upstream) $(OBJ)/$@
+	@$(call OTHERMAKE,6.12,$(BUILD612)) $(call host612,$@)
+	@$(call objdir,$(OBJ)/$@,$(BUILD612)/obj,$(call host612,$@))
 endif
 
 guest-ours: overlay $(OBJ)/guest-ours/.config

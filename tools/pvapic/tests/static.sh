@@ -8,8 +8,9 @@
 # gives the build tree's files, each step's glue naming only files that
 # exist (tools/pvapic/check-series), for 6.12 and for 7.3; sparse over
 # our objects and the upstream files the series edits in the guest-ours
-# build and in the 7.3 debug guest's (upstream's own findings there listed, with a reason, in
-# patches/sparse-exceptions; PVAPIC_NO_SPARSE=1 skips it).
+# build and in the 7.3 debug guest's (upstream's own findings there
+# listed, with a reason, in patches/sparse-exceptions; PVAPIC_NO_SPARSE=1
+# skips it).
 source "$(dirname "$0")/lib.sh"
 BUILD=${PVAPIC_BUILD:-$PVAPIC_TOP/build}
 SRC_UP=${PVAPIC_SRC_UP:-$BUILD/src/upstream}
@@ -22,6 +23,7 @@ export PVAPIC_SRC_UP=$SRC_UP
 # The pristine 7.3 tree (make guest-debug, whose guest is 7.3's, extracts
 # it): the 7.3 series is written, checkpatched and applied too.
 SRC_UP73=${PVAPIC_SRC_UP73:-$PVAPIC_TOP/build/linux-7.3/src/upstream}
+SRC_OURS73=$PVAPIC_TOP/build/linux-7.3/src/ours
 SERIES73=$BUILD/check/static-series-7.3
 
 # sparse_check: sparse (C=2) over the objects of our .c files and of the
@@ -140,17 +142,45 @@ checkpatch_one() {
 	[ -z "$cp_bad" ]
 }
 
+# write_series VERSION UPSTREAM OUTDIR MAILS: mkseries writes the VERSION
+# series against the pristine tree UPSTREAM into OUTDIR; sets ws_rc and
+# ws_out, and the array named MAILS to the mails written.
+write_series() {
+	local -n mails=$4
+	local f
+	mails=()
+	if [ ! -f "$2/Makefile" ]; then
+		ws_out="no pristine $1 tree at $2 ('make src' extracts 6.12's, 'make guest-debug' 7.3's)"
+		ws_rc=1
+		return
+	fi
+	ws_out=$("$P/mkseries" --kernel "$1" --upstream "$2" "$3" 2>&1)
+	ws_rc=$?
+	[ $ws_rc -eq 0 ] || return
+	for f in "$3"/[0-9][0-9][0-9][0-9]-*.patch; do
+		[ -e "$f" ] && mails+=("$f")
+	done
+}
+
+# checkpatch_mails LABEL MAIL...: checkpatch --strict on each mail of a
+# series, one result each ("checkpatch --strict LABEL0001-..."); one
+# failure when there is no mail.
+checkpatch_mails() {
+	local label=$1 f b
+	shift
+	[ $# -gt 0 ] || tap_result 1 "checkpatch --strict over the ${label}series" "mkseries failed"
+	for f; do
+		b=$(basename "$f")
+		checkpatch_one "${b#[0-9][0-9][0-9][0-9]-}" "$f"
+		tap_result $? "checkpatch --strict $label$b" "$cp_bad"
+	done
+}
+
 # --- what there is to check -------------------------------------------------
 t0=$(date +%s%N)
 mapfile -t kfiles < <("$P/mkseries" --list-files)
-mk_out=$("$P/mkseries" --upstream "$SRC_UP" "$SERIES" 2>&1)
-mk_rc=$?
-patches=()
-if [ $mk_rc -eq 0 ]; then
-	for f in "$SERIES"/[0-9][0-9][0-9][0-9]-*.patch; do
-		[ -e "$f" ] && patches+=("$f")
-	done
-fi
+write_series 6.12 "$SRC_UP" "$SERIES" patches
+mk_rc=$ws_rc mk_out=$ws_out
 mapfile -t hooked_c < <(cat "${patches[@]}" /dev/null |
 	sed -n 's|^diff --git a/\(.*\.c\) b/.*|\1|p' | sort -u |
 	while read -r f; do [ -f "$SRC_UP/$f" ] && echo "$f"; done)
@@ -161,19 +191,8 @@ done
 
 np=${#patches[@]}
 [ "$np" -gt 0 ] || np=1
-if [ -f "$SRC_UP73/Makefile" ]; then
-	mk73_out=$("$P/mkseries" --kernel 7.3 --upstream "$SRC_UP73" "$SERIES73" 2>&1)
-	mk73_rc=$?
-else
-	mk73_out="no pristine 7.3 tree at $SRC_UP73: run 'make guest-debug' (the debug guest is built from 7.3)"
-	mk73_rc=1
-fi
-patches73=()
-if [ $mk73_rc -eq 0 ]; then
-	for f in "$SERIES73"/[0-9][0-9][0-9][0-9]-*.patch; do
-		[ -e "$f" ] && patches73+=("$f")
-	done
-fi
+write_series 7.3 "$SRC_UP73" "$SERIES73" patches73
+mk73_rc=$ws_rc mk73_out=$ws_out
 np73=${#patches73[@]}
 [ "$np73" -gt 0 ] || np73=1
 tap_plan $((1 + ${#kfiles[@]} + np + ${#cfiles[@]} + 4 + 2 + 1 + np73 + 4))
@@ -185,14 +204,7 @@ for f in "${kfiles[@]}"; do
 	checkpatch_one "$f" "$PVAPIC_TOP/$f" -f
 	tap_result $? "checkpatch --strict -f $f" "$cp_bad"
 done
-if [ ${#patches[@]} -eq 0 ]; then
-	tap_result 1 "checkpatch --strict over the series" "mkseries failed"
-fi
-for f in "${patches[@]}"; do
-	b=$(basename "$f")
-	checkpatch_one "${b#[0-9][0-9][0-9][0-9]-}" "$f"
-	tap_result $? "checkpatch --strict $b" "$cp_bad"
-done
+checkpatch_mails "" "${patches[@]}"
 
 # --- kernel-doc -----------------------------------------------------------------
 for f in "${cfiles[@]}"; do
@@ -233,12 +245,7 @@ series_results 6.12 "$cs_out"
 # same-named hook patches; checkpatch --strict on each mail, and git am on
 # the pristine 7.3 files gives the 7.3 build's tree.
 tap_result $mk73_rc "mkseries --kernel 7.3 writes the 7.3 series (${#patches73[@]} patches)" "$mk73_out"
-for f in "${patches73[@]}"; do
-	b=$(basename "$f")
-	checkpatch_one "${b#[0-9][0-9][0-9][0-9]-}" "$f"
-	tap_result $? "checkpatch --strict 7.3 $b" "$cp_bad"
-done
-[ ${#patches73[@]} -gt 0 ] || tap_result 1 "checkpatch --strict over the 7.3 series" "mkseries failed"
+checkpatch_mails "7.3 " "${patches73[@]}"
 if [ $mk73_rc -eq 0 ]; then
 	cs73_out=$("$P/check-series" --kernel 7.3 --upstream "$SRC_UP73" "$SERIES73" 2>&1)
 else
@@ -256,7 +263,7 @@ else
 	# The 7.3 tree's objects are the debug guest's (make guest-debug).
 	# 7.3's kbuild refuses sparse 0.6.4, the newest Debian has (bookworm
 	# and trixie): that is a skip with its reason, any other failure fails.
-	sparse_check "$PVAPIC_TOP/build/linux-7.3/src/ours" "$PVAPIC_TOP/build/linux-7.3/src/ours/obj-debug"
+	sparse_check "$SRC_OURS73" "$SRC_OURS73/obj-debug"
 	case $? in
 	0) tap_result 0 "sparse over our objects (7.3, guest-debug): no warnings in our files" ;;
 	2) tap_result 0 "sparse over our objects (7.3, guest-debug) # SKIP $sparse_msg" ;;

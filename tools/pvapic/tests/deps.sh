@@ -1,9 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # install-deps' apt source detection on the apt layouts a Debian machine
-# can have, each built in a temporary directory (no apt call is made):
+# can have, each built in a temporary directory (no apt call is made for them):
 # whether bookworm-backports is already configured, and else which mirror
-# the bookworm entry uses. And --linux-source's refusals and its cache.
+# the bookworm entry uses. And --linux-source's refusals and its cache,
+# and the sparse --sparse installs for the 7.3 tree (this one does fetch,
+# once, into the cache).
 source "$(dirname "$0")/lib.sh"
 DEPS=$PVAPIC_TOP/tools/pvapic/install-deps
 tmp=$(mktemp -d)
@@ -42,7 +44,7 @@ detects() {
 	expect_eq "0 $1" "$rc $got" "$2"
 }
 
-tap_plan 15
+tap_plan 16
 
 detects "add http://mirror.example/debian" "deb822 only: the bookworm entry's mirror" \
 	"$(layout deb822 sources.list.d/debian.sources="$DEB822")"
@@ -97,5 +99,13 @@ mkdir -p "$tmp/cache/linux-7.3/usr/src" && : > "$tmp/cache/linux-7.3/usr/src/lin
 out=$(PVAPIC_CACHE=$tmp/cache "$DEPS" --linux-source 7.3 2>&1); rc=$?
 expect_eq "0 $tmp/cache/linux-7.3/usr/src/linux-source-7.3.tar.xz" "$rc $out" \
 	"--linux-source 7.3 with the source in the cache: its path, nothing fetched"
+
+# --sparse: the sparse for the 7.3 tree knows __typeof_unqual__, which
+# 7.3's scripts/checker-valid.sh asks of it (0.6.4 reports an error).
+sp=$("$DEPS" --sparse 2>&1 | tail -n 1)
+printf 'static inline int u(const int *q)\n{\n\t__typeof_unqual__(*q) v = *q;\n\treturn v;\n}\n' > "$tmp/tu.c"
+err=$("$sp" -D__x86_64__ "$tmp/tu.c" 2>&1)
+[ -x "$sp" ] && [ -z "$err" ]
+tap_result $? "--sparse: $sp ($("$sp" --version 2>&1)) handles __typeof_unqual__ as 7.3's kbuild asks" "$err"
 
 tap_done

@@ -241,8 +241,10 @@ host-upstream host-ours:
 	@$(call objdir,$(OBJ)/$@,$(BUILD612)/obj,$(call host612,$@))
 endif
 
+# bzImage too: the crash test (tests/extdest.sh) loads it as the capture
+# kernel with kexec_file_load().
 guest-ours: overlay $(OBJ)/guest-ours/.config
-	@$(call timed,guest-ours,$(call KMAKE,$(SRC_OURS),$(OBJ)/guest-ours) -j$(JOBS) -s vmlinux modules)
+	@$(call timed,guest-ours,$(call KMAKE,$(SRC_OURS),$(OBJ)/guest-ours) -j$(JOBS) -s vmlinux bzImage modules)
 
 # Our guest with lockdep, KASAN and DEBUG_ATOMIC_SLEEP (make check's soak).
 ifeq ($(KERNEL),$(DEBUG_KERNEL))

@@ -21,7 +21,10 @@
 #   an MSI, an IOAPIC edge and an IOAPIC level interrupt (pvapic-vm
 #   --irq-devices), each counted on its new CPU only (kselftest
 #   irq_affinity, fixture "moves"); with ext-dest-id off CPU 0 is the only
-#   reachable one, and those tests skip.
+#   reachable one, and those tests skip;
+# - ext-dest-id off, crashkernel=160M: a panic on CPU 2 (APIC ID 0x1ff)
+#   with our bzImage loaded as the capture kernel, which boots on CPU 0's
+#   APIC ID and reads /proc/vmcore (tools/pvapic/guest/kdump.sh).
 source "$(dirname "$0")/lib.sh"
 BUILD=${PVAPIC_BUILD:-$PVAPIC_TOP/build}
 ST=$BUILD/src/ours/tools/testing/selftests/pvapic
@@ -45,7 +48,7 @@ count() { awk -v c="$1" '{print $(c + 2)}' <<<"$2"; }
 NKSFT=$(ksft_count "$ST/irq_affinity.c")
 NMOVES=$(ksft_count "$ST/irq_affinity.c" moves)
 NKUNIT=4
-tap_plan $((2 * (14 + NKSFT) + 17 + NMOVES))
+tap_plan $((2 * (14 + NKSFT) + 24 + NMOVES))
 
 hier_on= hier_off=
 for ext in off on; do
@@ -151,6 +154,38 @@ tap_result $? "ext-dest-id on: our irq domains and chips are upstream's ($nd dom
 tap_result $? "ext-dest-id off, CPUs 1-2 unreachable: our irq domains and chips are upstream's too" \
 	"differences (< upstream, > ours):" "$(diff <(printf '%s\n' "$hier_up") <(printf '%s\n' "$hier_off"))"
 printf '%s\n' "$hier_up" | sed 's/^/# upstream /'
+
+# A panic on an unreachable CPU with a capture kernel loaded: CPU 0, which
+# device interrupts reach, starts the capture kernel (pvapic's handoff in
+# the crash NMI); the capture kernel mounts its 9p root, runs the script
+# again and reads /proc/vmcore. Without the handoff it boots on APIC ID
+# 0x1ff, where its 9p root's interrupts cannot reach it, and never gets
+# to its init.
+kmsg="CPU 2, which device interrupts cannot reach, crashed: CPU 0 starts the capture kernel"
+vm --apic-ids 0,0x105,0x1ff --ext-dest-id off --append "crashkernel=160M" --timeout "$BOOT_TIMEOUT" \
+	--log "$LOGDIR/extdest-kdump.log" -- \
+	env PVAPIC_SELFTESTS="$ST" PVAPIC_GUEST_KERNEL="$BUILD/obj/guest-ours/arch/x86/boot/bzImage" \
+	"$PVAPIC_TOP/tools/pvapic/guest/kdump.sh"
+printf '%s\n' "$out" > "$LOGDIR/extdest-kdump.out"
+tap_result $rc "kdump: the rig ran the guest through its crash and the capture kernel" "$err"
+cs=$(get first-crash-size "$out")
+[ "$(get first-load "$out") $(get first-loaded "$out")" = "0  1" ] && [ "${cs:-0}" -gt 0 ]
+tap_result $? "kdump: our bzImage loaded as the capture kernel (kexec_file_load) into the crashkernel= area (${cs:-?} bytes)" \
+	"$(printf '%s\n' "$out" | grep '^first-')"
+expect_eq "0-2 0,3-257 2 apicid 511" \
+	"$(get first-online "$out") $(get first-reachable "$out") $(get first-crash-cpu "$out")" \
+	"kdump: the crash on CPU 2 (APIC ID 0x1ff), which device interrupts cannot reach"
+expect_eq 1 "$(grep -c -F "$kmsg" "$LOGDIR/extdest-kdump.log" 2>/dev/null)" \
+	"kdump: the first kernel says, once: $kmsg"
+expect_eq "0 0 not-needed" \
+	"$(get capture-kernel "$out" | sed 's/.* online //') $(get capture-boot-apicid "$out") $(get capture-pvapic-mode "$out")" \
+	"kdump: the capture kernel booted on APIC ID 0 (nr_cpus=1: CPU 0 only online), where its 9p root's interrupts reach it"
+expect_eq "7f454c46 3 16777216" \
+	"$(get vmcore-magic "$out") $(get vmcore-prstatus "$out") $(get vmcore-read "$out")" \
+	"kdump: /proc/vmcore is an ELF core with the registers of the 3 CPUs (the crashed one, and CPUs 0 and 1 stopped by the crash NMI), 16 MiB read"
+expect_eq 0 "$(get capture-dmesg-warnings "$out")" "kdump: no warning, timeout or I/O error in the capture kernel's dmesg" \
+	"$(printf '%s\n' "$out" | grep '^dmesg:')"
+printf '%s\n' "$out" | grep -E '^(first|capture|vmcore)' | sed 's/^/# /'
 
 # pvapic_extdest=off gives upstream's behaviour back; in the same boot,
 # unknown values of the other parameters leave their defaults, with a

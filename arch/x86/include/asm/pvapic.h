@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * pvapic: hooks the KVM guest setup calls into the pvapic driver set.
+ * pvapic: hooks the KVM guest setup and the x86 crash path call into the
+ * pvapic driver set.
  */
 #ifndef _ASM_X86_PVAPIC_H
 #define _ASM_X86_PVAPIC_H
@@ -8,6 +9,7 @@
 #include <linux/types.h>
 
 struct attribute_group;
+struct kimage;
 
 #ifdef CONFIG_PVAPIC
 int pvapic_sysfs_add_group(const struct attribute_group *grp);
@@ -19,6 +21,24 @@ bool pvapic_pvipi_init(void);
 static inline bool pvapic_pvipi_init(void)
 {
 	return false;
+}
+#endif
+
+#if defined(CONFIG_PVAPIC_EXTDEST) && defined(CONFIG_CRASH_DUMP)
+void pvapic_crash_stop_begin(void);
+void pvapic_crash_nmi_stop(unsigned int cpu);
+void pvapic_crash_kexec(struct kimage *image);
+#else
+static inline void pvapic_crash_stop_begin(void)
+{
+}
+
+static inline void pvapic_crash_nmi_stop(unsigned int cpu)
+{
+}
+
+static inline void pvapic_crash_kexec(struct kimage *image)
+{
 }
 #endif
 

@@ -33,6 +33,7 @@
 #include <linux/init.h>
 #include <linux/irq.h>
 #include <linux/irqdomain.h>
+#include <linux/kexec.h>
 #include <linux/kobject.h>
 #include <linux/pvapic-irq.h>
 #include <linux/sched/isolation.h>
@@ -42,6 +43,7 @@
 #include <asm/apic.h>
 #include <asm/hypervisor.h>
 #include <asm/irqdomain.h>
+#include <asm/irqflags.h>
 #include <asm/pvapic.h>
 
 #include "pvapic_extirq.h"
@@ -157,7 +159,8 @@ bool __init pvapic_irq_setup(u32 limit)
 	pvapic_irq_mode = PVAPIC_IRQ_ACTIVE;
 	pr_info("device interrupts reach APIC IDs up to %#x: CPUs %*pbl of %u; the others come online without them\n",
 		limit, cpumask_pr_args(&pvapic_irq_cpus), num_possible_cpus());
-	pr_info("a crash dump started on a CPU outside that set gets no device interrupts\n");
+	if (IS_ENABLED(CONFIG_CRASH_DUMP))
+		pr_info("a panic on a CPU outside that set hands the capture kernel to CPU 0\n");
 	return true;
 }
 
@@ -237,6 +240,104 @@ bool pvapic_irq_affinity_ok(struct irq_data *d, const struct cpumask *mask)
 	       !irq_domain_get_irq_data(x86_vector_domain, d->irq) ||
 	       cpumask_intersects(mask, &pvapic_irq_cpus);
 }
+
+#ifdef CONFIG_CRASH_DUMP
+/*
+ * A capture kernel boots on the CPU that runs machine_kexec(): after a
+ * panic on an unreachable CPU, that would be a boot CPU no device
+ * interrupt can name, and the capture kernel could not use a disk or a
+ * network card. The jump is handed to a reachable CPU instead. That CPU
+ * stops in the crash NMI like every other one, its registers saved, but
+ * waits there for the image rather than halting; the crashing CPU, once
+ * it has shut the interrupt controllers down and saved its own
+ * registers, hands it the image and halts.
+ *
+ * pvapic_crash_cpu is the CPU chosen (-1: none, upstream's path), set
+ * before the NMIs go out; pvapic_crash_ready says it is waiting;
+ * pvapic_crash_image is what it is to start.
+ */
+static int pvapic_crash_cpu = -1;
+static bool pvapic_crash_ready;
+static struct kimage *pvapic_crash_image;
+
+/**
+ * pvapic_crash_stop_begin() - choose the CPU that starts the capture kernel
+ *
+ * Called by kdump_nmi_shootdown_cpus() on the crashing CPU, with
+ * interrupts off, before the other CPUs are sent the crash NMI. Only when
+ * a capture kernel is loaded and device interrupts cannot reach this CPU
+ * does it pick the first online reachable CPU (CPU 0, which never goes
+ * offline).
+ */
+void pvapic_crash_stop_begin(void)
+{
+	unsigned int self = raw_smp_processor_id();
+	unsigned int target;
+
+	if (!pvapic_irq_limited || pvapic_irq_cpu_reachable(self) ||
+	    !READ_ONCE(kexec_crash_image))
+		return;
+	target = cpumask_first_and(cpu_online_mask, &pvapic_irq_cpus);
+	if (target >= nr_cpu_ids)
+		return;
+	pr_emerg("CPU %u, which device interrupts cannot reach, crashed: CPU %u starts the capture kernel\n",
+		 self, target);
+	WRITE_ONCE(pvapic_crash_cpu, target);
+	/* Seen by @target before the NMI that makes it look. */
+	smp_mb();
+}
+
+/**
+ * pvapic_crash_nmi_stop() - wait for the capture kernel on the chosen CPU
+ * @cpu: this CPU
+ *
+ * Called by crash_nmi_callback() on each stopped CPU after it saved its
+ * registers and counted itself stopped. Returns at once except on the
+ * CPU pvapic_crash_stop_begin() chose, which waits for the crashing CPU's
+ * image and starts it: it never returns there.
+ */
+void pvapic_crash_nmi_stop(unsigned int cpu)
+{
+	struct kimage *image;
+
+	if ((int)cpu != READ_ONCE(pvapic_crash_cpu))
+		return;
+	/* Pairs with the acquire in pvapic_crash_kexec(). */
+	smp_store_release(&pvapic_crash_ready, true);
+	/* Pairs with the release there: the image is complete. */
+	while (!(image = smp_load_acquire(&pvapic_crash_image)))
+		cpu_relax();
+	machine_kexec(image);
+}
+
+/**
+ * pvapic_crash_kexec() - hand the capture kernel to the chosen CPU
+ * @image: the image machine_kexec() is to start
+ *
+ * Called first thing in machine_kexec(). Returns at once, for upstream's
+ * path, unless @image is a capture kernel and a reachable CPU waits for
+ * it; then hands it over and halts this CPU for good. A chosen CPU that
+ * never stopped (it missed the NMI) leaves the jump to this CPU.
+ */
+void pvapic_crash_kexec(struct kimage *image)
+{
+	int target = READ_ONCE(pvapic_crash_cpu);
+
+	if (image->type != KEXEC_TYPE_CRASH || target < 0 ||
+	    target == (int)raw_smp_processor_id())
+		return;
+	/* Pairs with the release in pvapic_crash_nmi_stop(). */
+	if (!smp_load_acquire(&pvapic_crash_ready)) {
+		pr_emerg("CPU %d did not stop: the capture kernel starts on CPU %u, which device interrupts cannot reach\n",
+			 target, raw_smp_processor_id());
+		return;
+	}
+	/* Pairs with the acquire in the chosen CPU's wait. */
+	smp_store_release(&pvapic_crash_image, image);
+	for (;;)
+		native_halt();
+}
+#endif /* CONFIG_CRASH_DUMP */
 
 /* --- /sys/kernel/pvapic/irq/ ----------------------------------------- */
 

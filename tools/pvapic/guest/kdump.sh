@@ -7,7 +7,8 @@
 # kernel on an unreachable CPU (sysrq c); the rig's l2-init then runs it
 # again in the capture kernel, which prints the first kernel's facts
 # (kept in the run directory) and its own: the APIC ID of its boot CPU,
-# the ELF header and CPU notes of /proc/vmcore and a read of 16 MiB of it.
+# the ELF header and CPU notes of /proc/vmcore and a read of 16 MiB of the
+# old kernel's memory in it.
 st=${PVAPIC_SELFTESTS:?PVAPIC_SELFTESTS not set}
 run=${pvrun:?not in a pvapic rig guest (pvrun unset)}
 first=$run/kdump-first
@@ -22,7 +23,9 @@ if [ ! -e /proc/vmcore ]; then
 		echo "first-crash-size: $(cat /sys/kernel/kexec_crash_size)"
 		cmd=$(sed -e 's/\(^\| \)crashkernel=[^ ]*//g' /proc/cmdline)
 		err=$("$st/kdump_load" "$kernel" "$cmd nr_cpus=1 reset_devices loglevel=4" 2>&1)
-		echo "first-load: $? ${err##*: }"
+		echo "first-load-rc: $?"
+		echo "first-load-err: ${err:-none}"
+		echo "first-kernel: $(uname -r) $(uname -v)"
 		echo "first-loaded: $(cat /sys/kernel/kexec_crash_loaded)"
 		echo "first-crash-cpu: ${U:-none} apicid $(awk -v c="$U" '$1 == "processor" { p = $3 } $1 == "apicid" && p == c { print $3 }' /proc/cpuinfo)"
 	} > "$first"
@@ -36,12 +39,15 @@ if [ ! -e /proc/vmcore ]; then
 fi
 
 cat "$first"
-echo "capture-kernel: $(uname -r) online $(cat /sys/devices/system/cpu/online)"
+echo "capture-kernel: $(uname -r) $(uname -v)"
+echo "capture-online: $(cat /sys/devices/system/cpu/online)"
 echo "capture-boot-apicid: $(awk '$1 == "apicid" { print $3; exit }' /proc/cpuinfo)"
 echo "capture-pvapic-mode: $(cat /sys/kernel/pvapic/irq/mode)"
 echo "vmcore-magic: $(head -c 4 /proc/vmcore | od -A n -t x1 | tr -d ' ')"
 echo "vmcore-prstatus: $(readelf -n /proc/vmcore 2>/dev/null | grep -c NT_PRSTATUS)"
-echo "vmcore-read: $(dd if=/proc/vmcore bs=1M count=16 2>/dev/null | wc -c)"
+# 16 MiB from 256 MiB into the file: the old kernel's memory, past the
+# headers and notes.
+echo "vmcore-read: $(dd if=/proc/vmcore bs=1M skip=256 count=16 iflag=fullblock 2>/dev/null | wc -c)"
 bad="WARNING:|BUG:|timed out|I/O error|$IRQ_SPLATS"
 echo "capture-dmesg-warnings: $(dmesg | grep -c -E "$bad")"
 dmesg | grep -E "$bad" | head -5 | sed 's/^/dmesg: /'

@@ -25,15 +25,12 @@ static inline bool pvapic_pvipi_init(void)
 #endif
 
 #if defined(CONFIG_PVAPIC_EXTDEST) && defined(CONFIG_CRASH_DUMP)
-void pvapic_crash_stop_begin(void);
-void pvapic_crash_nmi_stop(unsigned int cpu);
+void pvapic_crash_nmi_stop(unsigned int cpu, int crashing);
 void pvapic_crash_kexec(struct kimage *image);
+/* arch/x86/kernel/kvm.c: this CPU's KVM PV features off, as for a crash. */
+void kvm_crash_cpu_offline(void);
 #else
-static inline void pvapic_crash_stop_begin(void)
-{
-}
-
-static inline void pvapic_crash_nmi_stop(unsigned int cpu)
+static inline void pvapic_crash_nmi_stop(unsigned int cpu, int crashing)
 {
 }
 

@@ -29,7 +29,9 @@
 
 #define pr_fmt(fmt) "pvapic-irq: " fmt
 
+#include <linux/atomic.h>
 #include <linux/cpumask.h>
+#include <linux/delay.h>
 #include <linux/init.h>
 #include <linux/irq.h>
 #include <linux/irqdomain.h>
@@ -43,8 +45,10 @@
 #include <asm/apic.h>
 #include <asm/hypervisor.h>
 #include <asm/irqdomain.h>
+#include <asm/io_apic.h>
 #include <asm/irqflags.h>
 #include <asm/pvapic.h>
+#include <asm/smp.h>
 
 #include "pvapic_extirq.h"
 
@@ -160,7 +164,7 @@ bool __init pvapic_irq_setup(u32 limit)
 	pr_info("device interrupts reach APIC IDs up to %#x: CPUs %*pbl of %u; the others come online without them\n",
 		limit, cpumask_pr_args(&pvapic_irq_cpus), num_possible_cpus());
 	if (IS_ENABLED(CONFIG_CRASH_DUMP))
-		pr_info("a panic on a CPU outside that set hands the capture kernel to CPU 0\n");
+		pr_info("a panic on a CPU outside that set offers the capture kernel to CPU 0\n");
 	return true;
 }
 
@@ -246,94 +250,116 @@ bool pvapic_irq_affinity_ok(struct irq_data *d, const struct cpumask *mask)
  * A capture kernel boots on the CPU that runs machine_kexec(): after a
  * panic on an unreachable CPU, that would be a boot CPU no device
  * interrupt can name, and the capture kernel could not use a disk or a
- * network card. The jump is handed to a reachable CPU instead. That CPU
- * stops in the crash NMI like every other one, its registers saved, but
- * waits there for the image rather than halting; the crashing CPU, once
- * it has shut the interrupt controllers down and saved its own
- * registers, hands it the image and halts.
+ * network card. The jump is handed to CPU 0 instead:
  *
- * pvapic_crash_cpu is the CPU chosen (-1: none, upstream's path), set
- * before the NMIs go out; pvapic_crash_ready says it is waiting;
- * pvapic_crash_image is what it is to start.
+ * - in the crash NMI, CPU 0 saves its registers and counts itself stopped
+ *   as every CPU does, then waits for an offer instead of halting;
+ * - the crashing CPU shuts the interrupt controllers down and saves its
+ *   registers as upstream does; at the top of machine_kexec() it offers
+ *   CPU 0 the image and waits up to a second for CPU 0 to take it;
+ * - CPU 0 takes it, turns its KVM PV features and its local APIC off and
+ *   puts the IOAPIC back in its boot mode aimed at itself (what the
+ *   crashing CPU did for itself), and starts the image from the NMI, as
+ *   after a panic in NMI context: the capture kernel starts with NMIs
+ *   blocked until its first IRET;
+ * - the crashing CPU halts for good; had CPU 0 not taken the image, the
+ *   crashing CPU withdraws it and starts it itself, as upstream.
  */
-static int pvapic_crash_cpu = -1;
-static bool pvapic_crash_ready;
+enum {
+	PVAPIC_CRASH_IDLE,
+	PVAPIC_CRASH_OFFERED,
+	PVAPIC_CRASH_TAKEN,
+	PVAPIC_CRASH_WITHDRAWN,
+};
+
+static atomic_t pvapic_crash_state = ATOMIC_INIT(PVAPIC_CRASH_IDLE);
 static struct kimage *pvapic_crash_image;
 
-/**
- * pvapic_crash_stop_begin() - choose the CPU that starts the capture kernel
- *
- * Called by kdump_nmi_shootdown_cpus() on the crashing CPU, with
- * interrupts off, before the other CPUs are sent the crash NMI. Only when
- * a capture kernel is loaded and device interrupts cannot reach this CPU
- * does it pick the first online reachable CPU (CPU 0, which never goes
- * offline).
- */
-void pvapic_crash_stop_begin(void)
+/* The CPU that starts the capture kernel for an unreachable one: CPU 0. */
+static unsigned int pvapic_crash_target(void)
 {
-	unsigned int self = raw_smp_processor_id();
-	unsigned int target;
-
-	if (!pvapic_irq_limited || pvapic_irq_cpu_reachable(self) ||
-	    !READ_ONCE(kexec_crash_image))
-		return;
-	target = cpumask_first_and(cpu_online_mask, &pvapic_irq_cpus);
-	if (target >= nr_cpu_ids)
-		return;
-	pr_emerg("CPU %u, which device interrupts cannot reach, crashed: CPU %u starts the capture kernel\n",
-		 self, target);
-	WRITE_ONCE(pvapic_crash_cpu, target);
-	/* Seen by @target before the NMI that makes it look. */
-	smp_mb();
+	return cpumask_first_and(cpu_online_mask, &pvapic_irq_cpus);
 }
 
 /**
- * pvapic_crash_nmi_stop() - wait for the capture kernel on the chosen CPU
- * @cpu: this CPU
+ * pvapic_crash_nmi_stop() - let CPU 0 start a capture kernel
+ * @cpu: this CPU, stopped in the crash NMI
+ * @crashing: the CPU that sent the NMI
  *
- * Called by crash_nmi_callback() on each stopped CPU after it saved its
- * registers and counted itself stopped. Returns at once except on the
- * CPU pvapic_crash_stop_begin() chose, which waits for the crashing CPU's
- * image and starts it: it never returns there.
+ * Called by crash_nmi_callback() once this CPU has counted itself
+ * stopped. Returns at once, to halt as upstream, unless some CPUs are
+ * unreachable, @crashing is one of them, a capture kernel is loaded and
+ * this is CPU 0. CPU 0 then waits for the crashing CPU's offer and starts
+ * the capture kernel, never returning; or returns to halt when the offer
+ * is withdrawn. A shutdown that never makes an offer (a reboot, or a
+ * kexec lock held elsewhere) leaves CPU 0 waiting here instead of halted.
  */
-void pvapic_crash_nmi_stop(unsigned int cpu)
+void pvapic_crash_nmi_stop(unsigned int cpu, int crashing)
 {
 	struct kimage *image;
+	int state;
 
-	if ((int)cpu != READ_ONCE(pvapic_crash_cpu))
+	if (!pvapic_irq_limited || crashing < 0 ||
+	    pvapic_irq_cpu_reachable(crashing) ||
+	    cpu != pvapic_crash_target() || !READ_ONCE(kexec_crash_image))
 		return;
-	/* Pairs with the acquire in pvapic_crash_kexec(). */
-	smp_store_release(&pvapic_crash_ready, true);
-	/* Pairs with the release there: the image is complete. */
-	while (!(image = smp_load_acquire(&pvapic_crash_image)))
+	for (;;) {
+		/* Pairs with the release of the offer: the image is set. */
+		state = atomic_read_acquire(&pvapic_crash_state);
+		if (state == PVAPIC_CRASH_WITHDRAWN)
+			return;
+		if (state == PVAPIC_CRASH_OFFERED &&
+		    atomic_cmpxchg(&pvapic_crash_state, PVAPIC_CRASH_OFFERED,
+				   PVAPIC_CRASH_TAKEN) == PVAPIC_CRASH_OFFERED)
+			break;
 		cpu_relax();
+	}
+	image = READ_ONCE(pvapic_crash_image);
+	kvm_crash_cpu_offline();
+	lapic_shutdown();
+	restore_boot_irq_mode();
 	machine_kexec(image);
 }
 
 /**
- * pvapic_crash_kexec() - hand the capture kernel to the chosen CPU
- * @image: the image machine_kexec() is to start
+ * pvapic_crash_kexec() - offer the capture kernel to CPU 0
+ * @image: the image machine_kexec() is to start on this CPU
  *
  * Called first thing in machine_kexec(). Returns at once, for upstream's
- * path, unless @image is a capture kernel and a reachable CPU waits for
- * it; then hands it over and halts this CPU for good. A chosen CPU that
- * never stopped (it missed the NMI) leaves the jump to this CPU.
+ * path, unless @image is a capture kernel (one that does not come back:
+ * no preserve_context) and this CPU is unreachable. Then offers @image to
+ * CPU 0 and waits for it for up to a second: once CPU 0 took it, this CPU
+ * halts for good, as a CPU stopped by the crash NMI does; otherwise it
+ * withdraws the offer and returns, and starts the capture kernel itself.
  */
 void pvapic_crash_kexec(struct kimage *image)
 {
-	int target = READ_ONCE(pvapic_crash_cpu);
+	unsigned int self = raw_smp_processor_id();
+	unsigned int target, ms;
 
-	if (image->type != KEXEC_TYPE_CRASH || target < 0 ||
-	    target == (int)raw_smp_processor_id())
+	if (image->type != KEXEC_TYPE_CRASH || image->preserve_context ||
+	    pvapic_irq_cpu_reachable(self))
 		return;
-	/* Pairs with the release in pvapic_crash_nmi_stop(). */
-	if (!smp_load_acquire(&pvapic_crash_ready)) {
-		pr_emerg("CPU %d did not stop: the capture kernel starts on CPU %u, which device interrupts cannot reach\n",
-			 target, raw_smp_processor_id());
+	target = pvapic_crash_target();
+	WRITE_ONCE(pvapic_crash_image, image);
+	/* Pairs with the acquire in CPU 0's wait. */
+	atomic_set_release(&pvapic_crash_state, PVAPIC_CRASH_OFFERED);
+	for (ms = 0; ms < 1000; ms++) {
+		if (atomic_read(&pvapic_crash_state) == PVAPIC_CRASH_TAKEN)
+			break;
+		mdelay(1);
+	}
+	if (atomic_cmpxchg(&pvapic_crash_state, PVAPIC_CRASH_OFFERED,
+			   PVAPIC_CRASH_WITHDRAWN) == PVAPIC_CRASH_OFFERED) {
+		pr_emerg("CPU %u did not take the capture kernel: it starts on CPU %u, which device interrupts cannot reach\n",
+			 target, self);
 		return;
 	}
-	/* Pairs with the acquire in the chosen CPU's wait. */
-	smp_store_release(&pvapic_crash_image, image);
+	pr_emerg("CPU %u, which device interrupts cannot reach, crashed: CPU %u took the capture kernel\n",
+		 self, target);
+	/* Stopped as crash_nmi_callback() stops a CPU; neither returns. */
+	if (smp_ops.stop_this_cpu)
+		smp_ops.stop_this_cpu();
 	for (;;)
 		native_halt();
 }

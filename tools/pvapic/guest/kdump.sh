@@ -48,7 +48,7 @@ echo "vmcore-prstatus: $(readelf -n /proc/vmcore 2>/dev/null | grep -c NT_PRSTAT
 # 16 MiB from 256 MiB into the file: the old kernel's memory, past the
 # headers and notes.
 echo "vmcore-read: $(dd if=/proc/vmcore bs=1M skip=256 count=16 iflag=fullblock 2>/dev/null | wc -c)"
-bad="WARNING:|BUG:|timed out|I/O error|$IRQ_SPLATS"
+bad="WARNING:|BUG:|timed out|I/O error|MP-BIOS bug|APIC error|$IRQ_SPLATS"
 echo "capture-dmesg-warnings: $(dmesg | grep -c -E "$bad")"
 dmesg | grep -E "$bad" | head -5 | sed 's/^/dmesg: /'
 exit 0

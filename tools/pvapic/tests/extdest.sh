@@ -161,7 +161,7 @@ printf '%s\n' "$hier_up" | sed 's/^/# upstream /'
 # again and reads /proc/vmcore. Without the handoff it boots on APIC ID
 # 0x1ff, where its 9p root's interrupts cannot reach it, and never gets
 # to its init.
-kmsg="CPU 2, which device interrupts cannot reach, crashed: CPU 0 took the capture kernel"
+kmsg="CPU 2, which device interrupts cannot reach, crashed: offering the capture kernel to CPU 0"
 nmsg="did not take the capture kernel"
 vm --apic-ids 0,0x105,0x1ff --ext-dest-id off --append "crashkernel=160M" --timeout "$BOOT_TIMEOUT" \
 	--log "$LOGDIR/extdest-kdump.log" -- \

@@ -31,12 +31,14 @@
 
 #include <linux/atomic.h>
 #include <linux/cpumask.h>
+#include <linux/debug_locks.h>
 #include <linux/delay.h>
 #include <linux/init.h>
 #include <linux/irq.h>
 #include <linux/irqdomain.h>
 #include <linux/kexec.h>
 #include <linux/kobject.h>
+#include <linux/panic.h>
 #include <linux/pvapic-irq.h>
 #include <linux/sched/isolation.h>
 #include <linux/string.h>
@@ -262,8 +264,9 @@ bool pvapic_irq_affinity_ok(struct irq_data *d, const struct cpumask *mask)
  *   crashing CPU did for itself), and starts the image from the NMI, as
  *   after a panic in NMI context: the capture kernel starts with NMIs
  *   blocked until its first IRET;
- * - the crashing CPU halts for good; had CPU 0 not taken the image, the
- *   crashing CPU withdraws it and starts it itself, as upstream.
+ * - the crashing CPU, having said so before its offer, turns its local
+ *   APIC off and stops for good; had CPU 0 not taken the image within a
+ *   second, it withdraws it and starts it itself, as upstream.
  */
 enum {
 	PVAPIC_CRASH_IDLE,
@@ -288,20 +291,25 @@ static unsigned int pvapic_crash_target(void)
  *
  * Called by crash_nmi_callback() once this CPU has counted itself
  * stopped. Returns at once, to halt as upstream, unless some CPUs are
- * unreachable, @crashing is one of them, a capture kernel is loaded and
+ * unreachable, @crashing is one of them and the CPU in panic(), a capture
+ * kernel that does not come back (no preserve_context) is loaded, and
  * this is CPU 0. CPU 0 then waits for the crashing CPU's offer and starts
  * the capture kernel, never returning; or returns to halt when the offer
- * is withdrawn. A shutdown that never makes an offer (a reboot, or a
- * kexec lock held elsewhere) leaves CPU 0 waiting here instead of halted.
+ * is withdrawn. A panic that never gets to machine_kexec() (its kexec
+ * lock held elsewhere) leaves CPU 0 waiting here instead of halted.
  */
 void pvapic_crash_nmi_stop(unsigned int cpu, int crashing)
 {
 	struct kimage *image;
 	int state;
 
+	struct kimage *loaded = READ_ONCE(kexec_crash_image);
+
 	if (!pvapic_irq_limited || crashing < 0 ||
 	    pvapic_irq_cpu_reachable(crashing) ||
-	    cpu != pvapic_crash_target() || !READ_ONCE(kexec_crash_image))
+	    cpu != pvapic_crash_target() || !loaded ||
+	    loaded->preserve_context ||
+	    atomic_read(&panic_cpu) != crashing)
 		return;
 	for (;;) {
 		/* Pairs with the release of the offer: the image is set. */
@@ -329,8 +337,9 @@ void pvapic_crash_nmi_stop(unsigned int cpu, int crashing)
  * path, unless @image is a capture kernel (one that does not come back:
  * no preserve_context) and this CPU is unreachable. Then offers @image to
  * CPU 0 and waits for it for up to a second: once CPU 0 took it, this CPU
- * halts for good, as a CPU stopped by the crash NMI does; otherwise it
- * withdraws the offer and returns, and starts the capture kernel itself.
+ * turns its local APIC off and stops for good, as a CPU stopped by the
+ * crash NMI does; otherwise it withdraws the offer and returns, and
+ * starts the capture kernel itself.
  */
 void pvapic_crash_kexec(struct kimage *image)
 {
@@ -341,6 +350,17 @@ void pvapic_crash_kexec(struct kimage *image)
 	    pvapic_irq_cpu_reachable(self))
 		return;
 	target = pvapic_crash_target();
+	/*
+	 * Said before the offer: once CPU 0 has taken it, the capture kernel
+	 * may be resetting the console this CPU would write to.
+	 */
+	pr_emerg("CPU %u, which device interrupts cannot reach, crashed: offering the capture kernel to CPU %u\n",
+		 self, target);
+	/*
+	 * CPU 0 takes ioapic_lock in NMI context, which lockdep would
+	 * report; panic() turns it off right after this anyway.
+	 */
+	debug_locks_off();
 	WRITE_ONCE(pvapic_crash_image, image);
 	/* Pairs with the acquire in CPU 0's wait. */
 	atomic_set_release(&pvapic_crash_state, PVAPIC_CRASH_OFFERED);
@@ -355,9 +375,12 @@ void pvapic_crash_kexec(struct kimage *image)
 			 target, self);
 		return;
 	}
-	pr_emerg("CPU %u, which device interrupts cannot reach, crashed: CPU %u took the capture kernel\n",
-		 self, target);
-	/* Stopped as crash_nmi_callback() stops a CPU; neither returns. */
+	/*
+	 * Stopped as a CPU in the crash NMI is: local APIC off (it was left
+	 * in virtual-wire mode for a capture kernel on this CPU), then
+	 * stop_this_cpu or halt, neither of which returns.
+	 */
+	disable_local_APIC();
 	if (smp_ops.stop_this_cpu)
 		smp_ops.stop_this_cpu();
 	for (;;)

@@ -45,7 +45,7 @@ sparse_check() {
 		esac
 	done
 	if ! command -v "$check" >/dev/null; then
-		sparse_msg="$check is not installed (tools/pvapic/install-deps installs it)"
+		sparse_msg="$check is not installed (tools/pvapic/install-deps installs sparse, install-deps --sparse the one for 7.3)"
 		return 1
 	fi
 	if [ ! -f "$obj/.config" ]; then

@@ -27,7 +27,7 @@ if [ ! -e /proc/vmcore ]; then
 		echo "first-load-err: ${err:-none}"
 		echo "first-kernel: $(uname -r) $(uname -v)"
 		echo "first-loaded: $(cat /sys/kernel/kexec_crash_loaded)"
-		echo "first-crash-cpu: ${U:-none} apicid $(awk -v c="$U" '$1 == "processor" { p = $3 } $1 == "apicid" && p == c { print $3 }' /proc/cpuinfo)"
+		echo "first-crash-cpu: ${U:-none} apicid $(apicid_of "$U")"
 	} > "$first"
 	sync
 	[ -n "$U" ] || { cat "$first"; echo "kdump: no unreachable CPU online"; exit 1; }
@@ -41,7 +41,7 @@ fi
 cat "$first"
 echo "capture-kernel: $(uname -r) $(uname -v)"
 echo "capture-online: $(cat /sys/devices/system/cpu/online)"
-echo "capture-boot-apicid: $(awk '$1 == "apicid" { print $3; exit }' /proc/cpuinfo)"
+echo "capture-boot-apicid: $(apicid_of 0)"
 echo "capture-pvapic-mode: $(cat /sys/kernel/pvapic/irq/mode)"
 echo "vmcore-magic: $(head -c 4 /proc/vmcore | od -A n -t x1 | tr -d ' ')"
 echo "vmcore-prstatus: $(readelf -n /proc/vmcore 2>/dev/null | grep -c NT_PRSTATUS)"

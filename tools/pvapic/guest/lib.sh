@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=bash
 # Sourced by the bash guest scripts (extdest.sh, facts.sh, soak.sh,
-# bench.sh, pvapic-plug, pvapic-stall).
+# bench.sh, kdump.sh, show.sh, pvapic-plug, pvapic-stall).
 
 # dmesg lines of the vector domain running short, which no test should
 # cause: extra patterns for each script's failure check.
@@ -40,6 +40,11 @@ online_other() {
 }
 
 cpu_set() { echo "$2" > "/sys/devices/system/cpu/cpu$1/online"; }
+
+# apicid_of CPU: the APIC ID (decimal) /proc/cpuinfo gives an online CPU.
+apicid_of() {
+	awk -v c="$1" '$1 == "processor" { p = $3 } $1 == "apicid" && p == c { print $3; exit }' /proc/cpuinfo
+}
 
 # rig_ask OP ARG: have level 1 carry out a request of the rig guest
 # (tools/pvapic/rig/l1-init: "add ID", "del ID", "stall SECONDS") and

@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Runs inside a pvapic guest for `make run`: what a user wants to see.
 obj=${PVAPIC_GUEST_OBJ:?PVAPIC_GUEST_OBJ not set}
+source "$(dirname "$0")/lib.sh"
 
 echo "== kernel: $(uname -r) ($(cut -d' ' -f4- /proc/version | head -c 60)...)"
 echo "== CPUs online: $(cat /sys/devices/system/cpu/online) of possible $(cat /sys/devices/system/cpu/possible)"
@@ -9,7 +10,7 @@ for c in /sys/devices/system/cpu/cpu[0-9]*; do
 	n=${c##*/cpu}
 	[ "$(cat "$c/online" 2>/dev/null || echo 1)" = 1 ] || continue
 	printf '   cpu%-4s apicid %#x\n' "$n" \
-		"$(awk -v c="$n" '$1=="processor"{p=$3} $1=="apicid"&&p==c{print $3}' /proc/cpuinfo)"
+		"$(apicid_of "$n")"
 done
 echo "== boot messages"
 dmesg | grep -E 'pvapic|kvm-guest: (setup|PV)|x2apic|Aborting bringup|KTAP|# pvapic|ok [0-9]+ pvapic' |

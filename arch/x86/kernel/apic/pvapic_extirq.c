@@ -300,10 +300,9 @@ static unsigned int pvapic_crash_target(void)
  */
 void pvapic_crash_nmi_stop(unsigned int cpu, int crashing)
 {
+	struct kimage *loaded = READ_ONCE(kexec_crash_image);
 	struct kimage *image;
 	int state;
-
-	struct kimage *loaded = READ_ONCE(kexec_crash_image);
 
 	if (!pvapic_irq_limited || crashing < 0 ||
 	    pvapic_irq_cpu_reachable(crashing) ||

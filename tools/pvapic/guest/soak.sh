@@ -21,12 +21,18 @@ stop=/tmp/soak-stop
 source "$(dirname "$0")/lib.sh"
 cpus=$(ls -d /sys/devices/system/cpu/cpu[1-9]*/online)
 
+# Where the guest's time goes, printed at the end as "phases-s:": the
+# guest's uptime when this command started, the seconds from then to the
+# kselftest's end, then those of each part after it.
+phases="boot=$(cut -d. -f1 /proc/uptime)" tp=$SECONDS
+phase() { phases+="${phases:+ }$1=$((SECONDS - tp))"; tp=$SECONDS; }
 echo "kernel: $(uname -r)"
 echo "online: $(cat /sys/devices/system/cpu/online)"
 echo "reachable: $(cat /sys/kernel/pvapic/irq/reachable)"
 echo "=== selftest irq_affinity"
 PVAPIC_MOVE_DEVICES=1 "$st/irq_affinity" 2>&1
 echo "selftest-rc: irq_affinity $?"
+phase kselftest
 
 # Bad module parameters: each refused with EINVAL, a message naming the
 # parameter, and nothing left loaded.
@@ -50,6 +56,7 @@ for q in 0 1 2 3; do
 	want[q]=$(dd if=/tmp/pattern bs=1M skip=$((4 * q)) count=4 2>/dev/null | md5sum)
 done
 rm -f $stop
+phase params-and-disk
 
 # The switch and hotplug loops use shell builtins only: with sleep(1) in
 # them they made 26 and 8 turns in 60 s (a program is read over 9p through
@@ -143,6 +150,7 @@ insmod "$obj/lib/test_pvapic_storm.ko" duration_s="$dur" 2>&1 | sed 's/^/insmod:
 echo "storm-rc: ${PIPESTATUS[0]}"
 touch $stop
 wait
+phase storm
 storm_lines
 rmmod test_pvapic_storm 2>/dev/null
 
@@ -232,6 +240,7 @@ echo "replug-online-busy: $(grep -c '^online-busy' /tmp/replug-offlines)"
 grep '^online-failed' /tmp/replug-offlines | sed 's/^/soak: /'
 echo "online-after-replug: $(cat /sys/devices/system/cpu/online)"
 echo "checks-after-storm-s: $((SECONDS - t0))"
+phase checks-after-storm
 
 # A suspend to RAM that pm_test stops at its last step before the machine
 # would sleep ("core": tasks frozen, devices suspended, so that the disk's
@@ -276,4 +285,6 @@ splat+="|$IRQ_SPLATS"
 dmesg | grep -E "$splat" | grep -v -E 'INFO: NMI handler \(.*\) took too long to run' > /tmp/soak-splats
 echo "dmesg-splats: $(wc -l < /tmp/soak-splats)"
 head -20 /tmp/soak-splats | sed 's/^/dmesg: /'
+phase suspend-and-dmesg
+echo "phases-s: $phases"
 exit 0

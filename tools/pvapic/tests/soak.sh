@@ -136,6 +136,6 @@ for g in $GUESTS; do
 	fi
 	expect_eq 0 "$(get dmesg-splats "$out")" "$g: no warning, lockdep, KASAN or atomic-sleep report, unknown NMI or I/O error in dmesg" \
 		"$(printf '%s\n' "$out" | grep '^dmesg:')"
-	printf '%s\n' "$out" | grep -E '^(kernel|storm|flips|offlines-|plug-cycles|disk-|host|managed-|probe-|replug|checks-after-storm-s|suspend-s):' | sed 's/^/# /'
+	printf '%s\n' "$out" | grep -E '^(kernel|storm|flips|offlines-|plug-cycles|disk-|host|managed-|probe-|replug|checks-after-storm-s|suspend-s|phases-s):' | sed 's/^/# /'
 done
 tap_done

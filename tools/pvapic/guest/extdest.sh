@@ -9,6 +9,10 @@ st=${PVAPIC_SELFTESTS:?PVAPIC_SELFTESTS not set}
 ir=/sys/kernel/pvapic/irq
 source "$(dirname "$0")/lib.sh"
 
+# Where the guest's time goes, printed at the end as "phases-s:": the
+# guest's uptime when this command started, then the seconds of each part.
+phases="boot=$(cut -d. -f1 /proc/uptime)" tp=$SECONDS
+phase() { phases+="${phases:+ }$1=$((SECONDS - tp))"; tp=$SECONDS; }
 echo "online: $(cat /sys/devices/system/cpu/online)"
 echo "possible: $(cat /sys/devices/system/cpu/possible)"
 for f in active mode ext_dest_id apic_id_limit reachable; do
@@ -29,6 +33,7 @@ blk=$(awk '/virtio[0-9]+-req/ {sub(":", "", $1); print $1; exit}' /proc/interrup
 p9=$(awk '/virtio[0-9]+-requests/ {sub(":", "", $1); print $1; exit}' /proc/interrupts)
 echo "blk-irq: $blk"
 echo "9p-irq: $p9"
+phase facts
 grep -E 'virtio' /proc/interrupts | sed 's/^/interrupts: /'
 
 # pin NAME IRQ: echo 1 > /proc/irq/IRQ/smp_affinity_list, and print
@@ -57,6 +62,7 @@ if [ -n "$p9" ]; then
 	echo "9p-before: $c0"
 	echo "9p-after: $c1"
 fi
+phase 9p-reads
 
 # The IOAPIC interrupts of the console port ttyS0 (irq 4, open) and of
 # ttyS1 (irq 3, --irq-devices), never opened so far: not activated. An
@@ -82,6 +88,7 @@ fi
 echo "=== selftest irq_affinity"
 PVAPIC_MOVE_DEVICES=1 "$st/irq_affinity" 2>&1
 echo "selftest-rc: irq_affinity $?"
+phase kselftest
 
 # Disk I/O on CPU 1 (its queue's interrupt), then under CPU hotplug.
 if [ -b /dev/vda ]; then
@@ -97,6 +104,7 @@ if [ -b /dev/vda ]; then
 	echo "disk-read-cpu1: $([ "$got" = "$want" ] && echo same || echo DIFFERENT)"
 	echo "blk-before: $b0"
 	echo "blk-after: $b1"
+	phase disk-write-and-read
 
 	# Each request queue has a managed interrupt (--disk-queues). A read
 	# from every online CPU completes, also after the unreachable CPUs
@@ -113,6 +121,7 @@ if [ -b /dev/vda ]; then
 	for c in $unreach; do cpu_set "$c" 1; done
 	echo "disk-read-unreachable-alone: online $(cat /sys/devices/system/cpu/online): $(for c in $unreach; do read_on "$c" /dev/vda 16 "$want"; done | paste -sd' ')"
 	for c in $others; do cpu_set "$c" 1; done
+	phase reads-per-cpu
 
 	reads=0 bad=0 flips=0
 	(
@@ -139,7 +148,10 @@ if [ -b /dev/vda ]; then
 	echo "hotplug-offlines: $(grep -c flip /tmp/flips)"
 	echo "online-after: $(cat /sys/devices/system/cpu/online)"
 fi
+phase hotplug-reads
 bad="WARNING:|BUG:|timed out|I/O error|Failed to redirect|$IRQ_SPLATS"
 echo "dmesg-warnings: $(dmesg | grep -c -E "$bad")"
 dmesg | grep -E "pvapic-irq|$bad" | sed 's/^/dmesg: /'
+phase dmesg
+echo "phases-s: $phases"
 exit 0

@@ -132,7 +132,7 @@ for ext in off on; do
 		tap_result $? "ext-dest-id on: CPU 1 took the 9p interrupts while files were read ($d1 on CPU 1, $d0 on CPU 0)"
 		hier_on=$hier
 	fi
-	printf '%s\n' "$out" | grep -E '^(interrupts|9p-|blk-|hotplug|dmesg):' | sed 's/^/# /'
+	printf '%s\n' "$out" | grep -E '^(interrupts|9p-|blk-|hotplug|dmesg|phases-s):' | sed 's/^/# /'
 done
 
 # Upstream's guest on the same topology, disk included: its interrupt

@@ -3,7 +3,7 @@
 # Tests of the boot rig itself: topology, feature flags, output and status
 # passthrough, host counters, and the rig's own failure paths.
 source "$(dirname "$0")/lib.sh"
-tap_plan 67
+tap_plan 68
 
 # Refused before anything boots: exit 125 with one "pvapic-vm:" line.
 for bad in "1,2" "0,5,5" "0,zz" "0,0x4000"; do
@@ -295,6 +295,16 @@ PVAPIC_BOOT_LOG= vm --cpus 1 --append "init=/nonexistent" -- true
 out=$err
 [ $rc -eq 125 ] && [[ $out == "pvapic-vm: guest: Kernel panic"* ]]
 tap_result $? "a guest panic fails with exit 125 and the panic line" "rc=$rc" "$out"
+
+# A guest that does not reach its init within PVAPIC_GUEST_BOOT_LIMIT
+# seconds counts as hung, and the reason names where each of its vCPUs
+# was (level 1 asks level 2's monitor before it ends that QEMU). 5 s:
+# the guest is booting then (it reaches its init at about 10 s here),
+# and its QEMU's monitor answers (at 2 s it did not yet).
+out=$(PVAPIC_BOOT_LOG= PVAPIC_GUEST_BOOT_LIMIT=5 "$VM" --cpus 1 --retries 0 -- true 2>&1); rc=$?
+last=$(printf '%s\n' "$out" | tail -1)
+[ $rc -eq 125 ] && [[ $last =~ ^pvapic-vm:\ the\ guest\ did\ not\ reach\ its\ init\ within\ 5\ s\ \(hung\)\ \(CPU0\ ([A-Za-z0-9_.]+\+0x[0-9a-f]+|[0-9a-f]{16})( \(halted\))?\)$ ]]
+tap_result $? "a guest that does not reach its init in time is hung, and the reason names where its vCPU was ($last)" "rc=$rc" "$out"
 
 # A level 1 that gives no sign of life for PVAPIC_L1_SILENCE_LIMIT seconds
 # (here its init is kept busy by a 25 s stall request) counts as hung, and

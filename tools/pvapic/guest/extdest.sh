@@ -22,9 +22,11 @@ done
 for d in /sys/kernel/debug/kunit/pvapic_extdest; do
 	[ -d "$d" ] && grep -E '^    ((not )?ok |# vector_shortage: )' "$d/results" | sed 's/^    /kunit: /'
 done
-# Every interrupt's effective CPUs, one line each.
+# Every interrupt's effective CPUs, one line each (read by the shell: a
+# program per interrupt costs seconds here).
 for d in /proc/irq/[0-9]*; do
-	e=$(cat "$d/effective_affinity_list" 2>/dev/null)
+	e=
+	read -r e 2>/dev/null < "$d/effective_affinity_list"
 	[ -n "$e" ] && echo "effective: ${d##*/} $e"
 done
 

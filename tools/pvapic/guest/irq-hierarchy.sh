@@ -9,11 +9,16 @@ d=/sys/kernel/debug/irq
 for f in $d/domains/*; do
 	echo "irqdomain: ${f##*/}"
 done | sort
-for f in $d/irqs/*; do
-	awk -v irq="${f##*/}" '
-		$1 == "handler:" { h = $2 }
-		$1 == "domain:" { dom = $2 }
-		$1 == "chip:" { chain = chain (chain == "" ? "" : " > ") dom "/" $2 }
-		END { if (chain != "") print "irqchain: " irq " " h " " chain }
-	' "$f"
-done | sort -n -k2
+# One awk over every interrupt's file: an awk per interrupt cost the
+# guest 6 to 8 s through the emulation.
+awk '
+	function flush() { if (chain != "") print "irqchain: " irq " " h " " chain }
+	FNR == 1 {
+		flush()
+		irq = FILENAME; sub(/.*\//, "", irq); h = ""; dom = ""; chain = ""
+	}
+	$1 == "handler:" { h = $2 }
+	$1 == "domain:" { dom = $2 }
+	$1 == "chip:" { chain = chain (chain == "" ? "" : " > ") dom "/" $2 }
+	END { flush() }
+' $d/irqs/* | sort -n -k2

@@ -50,7 +50,8 @@ done
 [ -b /dev/vda ] || { echo "soak: no disk (/dev/vda)"; exit 1; }
 # Numbered lines, not /dev/urandom (which waits for the CRNG here): every
 # 1 MiB block differs from every other, so a misplaced read shows.
-seq 1 3000000 | head -c 16M > /tmp/pattern
+# GNU seq: busybox's (first in PATH) is 14 times slower at this.
+/usr/bin/seq 1 3000000 | head -c 16M > /tmp/pattern
 dd if=/tmp/pattern of=/dev/vda bs=1M oflag=direct 2>/dev/null
 for q in 0 1 2 3; do
 	want[q]=$(dd if=/tmp/pattern bs=1M skip=$((4 * q)) count=4 2>/dev/null | md5sum)

@@ -9,10 +9,7 @@ st=${PVAPIC_SELFTESTS:?PVAPIC_SELFTESTS not set}
 ir=/sys/kernel/pvapic/irq
 source "$(dirname "$0")/lib.sh"
 
-# Where the guest's time goes, printed at the end as "phases-s:": the
-# guest's uptime when this command started, then the seconds of each part.
-phases="boot=$(cut -d. -f1 /proc/uptime)" tp=$SECONDS
-phase() { phases+="${phases:+ }$1=$((SECONDS - tp))"; tp=$SECONDS; }
+phases_start
 echo "online: $(cat /sys/devices/system/cpu/online)"
 echo "possible: $(cat /sys/devices/system/cpu/possible)"
 for f in active mode ext_dest_id apic_id_limit reachable; do
@@ -156,5 +153,5 @@ bad="WARNING:|BUG:|timed out|I/O error|Failed to redirect|$IRQ_SPLATS"
 echo "dmesg-warnings: $(dmesg | grep -c -E "$bad")"
 dmesg | grep -E "pvapic-irq|$bad" | sed 's/^/dmesg: /'
 phase dmesg
-echo "phases-s: $phases"
+phases_print
 exit 0

@@ -41,6 +41,13 @@ online_other() {
 
 cpu_set() { echo "$2" > "/sys/devices/system/cpu/cpu$1/online"; }
 
+# Where a guest script's time goes: phases_start when its command starts
+# (it notes the guest's uptime then), phase NAME at the end of each part,
+# and phases_print at the end ("phases-s: boot=UPTIME NAME=SECONDS ...").
+phases_start() { phases="boot=$(cut -d. -f1 /proc/uptime)" phase_t0=$SECONDS; }
+phase() { phases+=" $1=$((SECONDS - phase_t0))"; phase_t0=$SECONDS; }
+phases_print() { echo "phases-s: $phases"; }
+
 # apicid_of CPU: the APIC ID (decimal) /proc/cpuinfo gives an online CPU.
 apicid_of() {
 	awk -v c="$1" '$1 == "processor" { p = $3 } $1 == "apicid" && p == c { print $3; exit }' /proc/cpuinfo

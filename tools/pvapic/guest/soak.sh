@@ -21,11 +21,7 @@ stop=/tmp/soak-stop
 source "$(dirname "$0")/lib.sh"
 cpus=$(ls -d /sys/devices/system/cpu/cpu[1-9]*/online)
 
-# Where the guest's time goes, printed at the end as "phases-s:": the
-# guest's uptime when this command started, the seconds from then to the
-# kselftest's end, then those of each part after it.
-phases="boot=$(cut -d. -f1 /proc/uptime)" tp=$SECONDS
-phase() { phases+="${phases:+ }$1=$((SECONDS - tp))"; tp=$SECONDS; }
+phases_start
 echo "kernel: $(uname -r)"
 echo "online: $(cat /sys/devices/system/cpu/online)"
 echo "reachable: $(cat /sys/kernel/pvapic/irq/reachable)"
@@ -287,5 +283,5 @@ dmesg | grep -E "$splat" | grep -v -E 'INFO: NMI handler \(.*\) took too long to
 echo "dmesg-splats: $(wc -l < /tmp/soak-splats)"
 head -20 /tmp/soak-splats | sed 's/^/dmesg: /'
 phase suspend-and-dmesg
-echo "phases-s: $phases"
+phases_print
 exit 0

@@ -41,6 +41,7 @@
 #include <linux/panic.h>
 #include <linux/pvapic-irq.h>
 #include <linux/sched/isolation.h>
+#include <linux/smp.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
 
@@ -50,7 +51,6 @@
 #include <asm/io_apic.h>
 #include <asm/irqflags.h>
 #include <asm/pvapic.h>
-#include <asm/smp.h>
 
 #include "pvapic_extirq.h"
 
@@ -297,9 +297,16 @@ static unsigned int pvapic_crash_target(void)
  * the capture kernel, never returning; or returns to halt when the offer
  * is withdrawn. A panic that never gets to machine_kexec() (its kexec
  * lock held elsewhere) leaves CPU 0 waiting here instead of halted.
+ *
+ * Context: NMI (crash_nmi_callback()), interrupts disabled; may not return.
  */
 void pvapic_crash_nmi_stop(unsigned int cpu, int crashing)
 {
+	/*
+	 * Without kexec_lock, which the crashing CPU holds or is about to
+	 * take in __crash_kexec(): this only decides whether to wait. The
+	 * image started is the one offered, under that lock.
+	 */
 	struct kimage *loaded = READ_ONCE(kexec_crash_image);
 	struct kimage *image;
 	int state;

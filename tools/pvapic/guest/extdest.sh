@@ -54,9 +54,15 @@ pin() {
 # The 9p root's MSI-X interrupt, kept on CPU 1 if that is accepted.
 if [ -n "$p9" ]; then
 	pin 9p "$p9"
-	# Reading files goes through 9p: count that interrupt per CPU.
+	# Reading files goes through 9p: count that interrupt per CPU. 300
+	# headers of one directory (linux-libc-dev's, which build-essential
+	# pulls in): a find over /usr/share/doc for as many files took
+	# 12.5 s of a boot, walking directories over 9p through two levels.
 	c0=$(grep "^ *$p9:" /proc/interrupts)
-	find /usr/share/doc -type f 2>/dev/null | head -300 | xargs cat > /dev/null 2>&1
+	set -- /usr/include/linux/*.h
+	[ $# -gt 300 ] && set -- "${@:1:300}"
+	cat "$@" > /dev/null 2>&1
+	echo "9p-files: $#"
 	c1=$(grep "^ *$p9:" /proc/interrupts)
 	echo "9p-before: $c0"
 	echo "9p-after: $c1"

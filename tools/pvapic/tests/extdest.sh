@@ -129,7 +129,7 @@ for ext in off on; do
 		a=$(get 9p-before "$out") z=$(get 9p-after "$out")
 		d1=$(( $(count 1 "$z") - $(count 1 "$a") )) d0=$(( $(count 0 "$z") - $(count 0 "$a") ))
 		[ "$d1" -gt 100 ]
-		tap_result $? "ext-dest-id on: CPU 1 took the 9p interrupts while files were read ($d1 on CPU 1, $d0 on CPU 0)"
+		tap_result $? "ext-dest-id on: CPU 1 took the 9p interrupts while $(get 9p-files "$out") files were read ($d1 on CPU 1, $d0 on CPU 0)"
 		hier_on=$hier
 	fi
 	printf '%s\n' "$out" | grep -E '^(interrupts|9p-|blk-|hotplug|dmesg|phases-s):' | sed 's/^/# /'

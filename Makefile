@@ -301,11 +301,10 @@ run: upstream guest-ours $(if $(filter 6.12,$(KERNEL)),,host-upstream)
 # are built by pvapic-check at nice 19 beside those suites (LATE_BUILD),
 # and joined before the first suite that boots them.
 # One kernel after the other, as in kernels (make -j would build two at
-# once). guest-debug's make gets no TARBALL: that of DEBUG_KERNEL is its
-# own.
-DEBUGMAKE	= $(MAKE) --no-print-directory KERNEL=$(KERNEL) BUILD=$(BUILD) \
-		  KTIMES=$(KTIMES) CACHE=$(CACHE) JOBS=$(JOBS) DEBUG_KERNEL=$(DEBUG_KERNEL)
-LATE_BUILD	= $(SUBMAKE) -C $(TOP) host-ours && $(DEBUGMAKE) -C $(TOP) guest-debug
+# once). guest-debug's make is OTHERMAKE's, without TARBALL: that of
+# DEBUG_KERNEL is its own.
+LATE_BUILD	= $(SUBMAKE) -C $(TOP) host-ours && \
+		  $(call OTHERMAKE,$(KERNEL),$(BUILD)) DEBUG_KERNEL=$(DEBUG_KERNEL) -C $(TOP) guest-debug
 check:
 	@$(SUBMAKE) upstream
 	@$(SUBMAKE) guest-ours

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=bash
 # Sourced by the bash guest scripts (extdest.sh, facts.sh, soak.sh,
-# bench.sh, kdump.sh, show.sh, pvapic-plug, pvapic-stall).
+# bench.sh, kdump.sh, show.sh, suspend-replug.sh, pvapic-plug, pvapic-stall).
 
 # dmesg lines of the vector domain running short, which no test should
 # cause: extra patterns for each script's failure check.
@@ -40,6 +40,74 @@ online_other() {
 }
 
 cpu_set() { echo "$2" > "/sys/devices/system/cpu/cpu$1/online"; }
+
+# disk_pci DEV: the PCI function of the virtio disk DEV (/dev/vda).
+disk_pci() { basename "$(dirname "$(readlink -f "/sys/block/${1#/dev/}/device")")"; }
+# disk_replug PCI: remove the PCI function PCI and rescan the bus.
+disk_replug() { echo 1 > "/sys/bus/pci/devices/$1/remove" && echo 1 > /sys/bus/pci/rescan; }
+# disk_back PCI: "/dev/NAME" of the disk of the virtio function PCI once
+# it is probed again; waits up to 300 polls (30 s or more).
+disk_back() {
+	local i d
+	for i in $(seq 300); do
+		d=$(ls /sys/bus/pci/devices/"$1"/virtio*/block 2>/dev/null | head -1)
+		[ -n "$d" ] && [ -b "/dev/$d" ] && { echo "/dev/$d"; return 0; }
+		sleep 0.1
+	done
+	return 1
+}
+
+# queue_faults DEV: each online CPU whose blk-mq hardware queue of the
+# virtio disk DEV (/dev/vda) completes on an interrupt that is not
+# started, one line "CPU C: hctxN, irq I (virtioX-req.N, affinity LIST)
+# shut down", in CPU order, from blk-mq's debugfs map (hctxN/cpuC) and the
+# interrupt's state (a queue without an interrupt of its own completes on
+# virtioX-virtqueues, or on the INTx virtioX, which may be shared: "virtio0,
+# virtio1"; poll queues have none).
+# Nothing when every online CPU's queue can complete; a line and status 1
+# when the map or an interrupt's state cannot be read. A resume of
+# virtio-blk sets up its interrupts again but keeps the queue map of its
+# probe, and the two spreads need not agree (README, "Linux 7.3").
+# PVAPIC_SYSROOT, if set, is where /sys and /proc are (the rig suite's test
+# of this function).
+queue_faults() {
+	queue_faults_unsorted "$@" | sort -n -k2
+	return "${PIPESTATUS[0]}"
+}
+queue_faults_unsorted() {
+	local r=${PVAPIC_SYSROOT:-} d=${1#/dev/} v h n c irq name online rc=0
+	v=$(basename "$(readlink -f "$r/sys/block/$d/device")")
+	online=" $(cpus_in "$(cat "$r/sys/devices/system/cpu/online")" | paste -sd' ') "
+	if ! ls -d "$r"/sys/kernel/debug/block/"$d"/hctx* >/dev/null 2>&1; then
+		echo "no blk-mq map of $d in debugfs"
+		return 1
+	fi
+	for h in "$r"/sys/kernel/debug/block/"$d"/hctx*; do
+		n=${h##*hctx}
+		grep -q '^poll' "$h/type" 2>/dev/null && continue
+		for name in "$v-req.$n" "$v-virtqueues" "$v"; do
+			irq=$(awk -v name="$name" '
+				{ for (i = NF; i > 1; i--) { f = $i; sub(/,$/, "", f)
+				    if (f == name) { sub(":", "", $1); print $1; exit } } }' "$r/proc/interrupts")
+			[ -n "$irq" ] && break
+		done
+		for c in "$h"/cpu*; do
+			[ -d "$c" ] || continue
+			c=${c##*/cpu}
+			[[ $online == *" $c "* ]] || continue
+			if [ -z "$irq" ]; then
+				echo "CPU $c: hctx$n, no interrupt of $v in /proc/interrupts"
+				rc=1
+			elif [ ! -r "$r/sys/kernel/debug/irq/irqs/$irq" ]; then
+				echo "CPU $c: hctx$n, irq $irq ($name): no state in debugfs"
+				rc=1
+			elif ! grep -q IRQD_IRQ_STARTED "$r/sys/kernel/debug/irq/irqs/$irq"; then
+				echo "CPU $c: hctx$n, irq $irq ($name, affinity $(cat "$r/proc/irq/$irq/smp_affinity_list")) shut down"
+			fi
+		done
+	done
+	return $rc
+}
 
 # Where a guest script's time goes: phases_start when its command starts
 # (it notes the guest's uptime then), phase NAME at the end of each part,

@@ -3,7 +3,7 @@
 # Tests of the boot rig itself: topology, feature flags, output and status
 # passthrough, host counters, and the rig's own failure paths.
 source "$(dirname "$0")/lib.sh"
-tap_plan 75
+tap_plan 82
 
 # Refused before anything boots: exit 125 with one "pvapic-vm:" line.
 for bad in "1,2" "0,5,5" "0,zz" "0,0x4000"; do
@@ -62,6 +62,90 @@ for t in "unanswered:rcu: CPU 1 did not answer the NMI of an RCU stall report wi
 done
 expect_eq "pvapic-vm: --stalled-vcpu: cannot read '$C/none.log'" \
 	"$("$VM" --stalled-vcpu "$C/none.log" 2>&1)" "a console that is not there is an error, not a clean one"
+
+# The soak's suspend check names each online CPU whose disk queue
+# completes on an interrupt left shut down (guest/lib.sh queue_faults),
+# under the guest's busybox applets, on a /sys and /proc made after a real
+# case (tools/pvapic/guest/suspend-replug.sh on the 7.3 debug guest with
+# possible_cpus=264, 2026-12-01: CPU 1's requests on hctx1, whose
+# interrupt's affinity after the resume, 69-133, had no online CPU); here
+# also a queue hctx10 (interrupt virtio0-req.10, after hctx1 in the
+# shell's order) left to CPU 0, and another disk's shut-down virtio1-req.1.
+# Offline CPUs (4, 69, 134, 199) are not named. Then: nothing once both
+# are started; a poll queue (no interrupt) is not named; an interrupt
+# without a state in debugfs, or a disk without a blk-mq map, is said,
+# with status 1; a disk with one interrupt for all its queues
+# (virtioX-virtqueues), and one on a shared INTx line, are named too.
+qf=$(mktemp -d) qbb=$(mktemp -d)
+trap 'rm -rf "$qf" "$qbb"' EXIT
+GUEST_APPLETS=
+eval "$(sed -n '/^GUEST_APPLETS="/{:a;/"$/!{N;ba;};p;}' "$VM")"
+qbusy=$(command -v busybox) || qbusy=
+for a in $GUEST_APPLETS; do [ -n "$qbusy" ] && ln -s "$qbusy" "$qbb/$a"; done
+mkdir -p "$qf/sys/devices/system/cpu" "$qf/sys/block" "$qf/sys/kernel/debug/irq/irqs" "$qf/proc/irq"
+echo 0-3 > "$qf/sys/devices/system/cpu/online"
+qdisk() { # NAME VIRTIO HCTX:CPU,CPU...
+	local d=$1 v=$2 hc c cs
+	mkdir -p "$qf/sys/devices/pci0000:00/0000:00:03.0/$v/block/$d"
+	ln -s "../devices/pci0000:00/0000:00:03.0/$v/block/$d" "$qf/sys/block/$d"
+	ln -s "../../../$v" "$qf/sys/devices/pci0000:00/0000:00:03.0/$v/block/$d/device"
+	shift 2
+	for hc; do
+		IFS=, read -ra cs <<<"${hc#*:}"
+		for c in "${cs[@]}"; do mkdir -p "$qf/sys/kernel/debug/block/$d/hctx${hc%%:*}/cpu$c"; done
+	done
+}
+qstate() { # IRQ STARTED|SHUTDOWN
+	if [ "$2" = STARTED ]; then
+		echo "dstate: 0x19601200  IRQD_ACTIVATED  IRQD_IRQ_STARTED  IRQD_AFFINITY_MANAGED"
+	else
+		echo "dstate: 0x19a31000  IRQD_IRQ_DISABLED  IRQD_AFFINITY_MANAGED  IRQD_MANAGED_SHUTDOWN"
+	fi > "$qf/sys/kernel/debug/irq/irqs/$1"
+}
+qirq() { # IRQ NAMES AFFINITY STARTED|SHUTDOWN
+	printf '%4d:          0          0          0          0  PCI-MSIX-0000:00:03.0  1-edge      %s\n' \
+		"$1" "$2" >> "$qf/proc/interrupts"
+	mkdir -p "$qf/proc/irq/$1"
+	echo "$3" > "$qf/proc/irq/$1/smp_affinity_list"
+	qstate "$1" "$4"
+}
+qdisk vda virtio0 0:2,3,4 1:1,69 2:134 3:199 10:0
+qdisk vdb virtio5 0:1
+qdisk vdc virtio6 0:2
+qdisk vdd virtio8
+qirq 11 "virtio6, virtio7" 0-3 SHUTDOWN
+qirq 21 virtio1-req.1 2 SHUTDOWN
+qirq 25 virtio0-req.0 1,4-68 STARTED
+qirq 26 virtio0-req.1 69-133 SHUTDOWN
+qirq 27 virtio0-req.2 134-198 SHUTDOWN
+qirq 28 virtio0-req.3 0,2-3,199-263 STARTED
+qirq 35 virtio0-req.10 0 SHUTDOWN
+qirq 40 virtio5-virtqueues 0-3 SHUTDOWN
+qfault() { # DEV
+	[ -n "$qbusy" ] && [ -n "$GUEST_APPLETS" ] ||
+		{ echo "no busybox or no GUEST_APPLETS in $VM: run tools/pvapic/install-deps"; return; }
+	(source "$PVAPIC_TOP/tools/pvapic/guest/lib.sh" &&
+		PATH=$qbb:$PATH PVAPIC_SYSROOT=$qf queue_faults "$1" 2>&1; echo "status $?")
+}
+expect_eq "CPU 0: hctx10, irq 35 (virtio0-req.10, affinity 0) shut down
+CPU 1: hctx1, irq 26 (virtio0-req.1, affinity 69-133) shut down
+status 0" "$(qfault /dev/vda)" "queue_faults: each online CPU whose disk queue's interrupt is shut down, in CPU order, no offline one"
+echo poll > "$qf/sys/kernel/debug/block/vda/hctx10/type"
+expect_eq "CPU 1: hctx1, irq 26 (virtio0-req.1, affinity 69-133) shut down
+status 0" "$(qfault /dev/vda)" "queue_faults: a poll queue, which completes without an interrupt, is not named"
+qstate 26 STARTED
+expect_eq "status 0" "$(qfault /dev/vda)" "queue_faults: nothing when every online CPU's queue has its interrupt started"
+rm "$qf/sys/kernel/debug/irq/irqs/26"
+expect_eq "CPU 1: hctx1, irq 26 (virtio0-req.1): no state in debugfs
+status 1" "$(qfault /dev/vda)" "queue_faults: an interrupt whose state cannot be read is said, with status 1"
+expect_eq "CPU 1: hctx0, irq 40 (virtio5-virtqueues, affinity 0-3) shut down
+status 0" "$(qfault /dev/vdb)" "queue_faults: a disk whose queues share one interrupt (virtioX-virtqueues)"
+expect_eq "CPU 2: hctx0, irq 11 (virtio6, affinity 0-3) shut down
+status 0" "$(qfault /dev/vdc)" "queue_faults: a disk on a shared INTx line (\"virtio6, virtio7\")"
+expect_eq "no blk-mq map of vdd in debugfs
+status 1" "$(qfault /dev/vdd)" "queue_faults: a disk without a blk-mq map in debugfs is said, with status 1"
+rm -rf "$qf" "$qbb"
+trap - EXIT
 
 # A guest panic that fails the boot shows its oops on stderr, short: CI
 # keeps no console.

@@ -41,7 +41,9 @@ online_other() {
 
 cpu_set() { echo "$2" > "/sys/devices/system/cpu/cpu$1/online"; }
 
-# disk_pci DEV: the PCI function of the virtio disk DEV (/dev/vda).
+# disk_virtio DEV: the virtio device of the virtio disk DEV (/dev/vda ->
+# virtio0), under PVAPIC_SYSROOT if set; disk_pci DEV: its PCI function.
+disk_virtio() { basename "$(readlink -f "${PVAPIC_SYSROOT:-}/sys/block/${1#/dev/}/device")"; }
 disk_pci() { basename "$(dirname "$(readlink -f "/sys/block/${1#/dev/}/device")")"; }
 # disk_replug PCI: remove the PCI function PCI and rescan the bus.
 disk_replug() { echo 1 > "/sys/bus/pci/devices/$1/remove" && echo 1 > /sys/bus/pci/rescan; }
@@ -75,14 +77,15 @@ queue_faults() {
 	return "${PIPESTATUS[0]}"
 }
 queue_faults_unsorted() {
-	local r=${PVAPIC_SYSROOT:-} d=${1#/dev/} v h n c irq name online rc=0
-	v=$(basename "$(readlink -f "$r/sys/block/$d/device")")
+	local r=${PVAPIC_SYSROOT:-} d=${1#/dev/} v h hs n c irq name online rc=0
+	v=$(disk_virtio "$d")
 	online=" $(cpus_in "$(cat "$r/sys/devices/system/cpu/online")" | paste -sd' ') "
-	if ! ls -d "$r"/sys/kernel/debug/block/"$d"/hctx* >/dev/null 2>&1; then
+	hs=("$r"/sys/kernel/debug/block/"$d"/hctx*)
+	if [ ! -d "${hs[0]}" ]; then
 		echo "no blk-mq map of $d in debugfs"
 		return 1
 	fi
-	for h in "$r"/sys/kernel/debug/block/"$d"/hctx*; do
+	for h in "${hs[@]}"; do
 		n=${h##*hctx}
 		grep -q '^poll' "$h/type" 2>/dev/null && continue
 		for name in "$v-req.$n" "$v-virtqueues" "$v"; do

@@ -235,7 +235,8 @@ phase checks-after-storm
 # again; every CPU but 0 taken down by freeze_secondary_cpus(); the
 # interrupt controllers' syscore suspend and resume), then each online CPU
 # whose disk queue completes on an interrupt that is not started (none
-# expected; queue_faults prints them and returns 0), a read on each CPU
+# expected; queue_faults prints them, and a line for what it cannot read,
+# all checked by tests/soak.sh), a read on each CPU
 # and the effective CPUs of every activated interrupt. Only a kernel
 # with CONFIG_PM_SLEEP_DEBUG (the debug guest) has pm_test; the 9p devices
 # must survive it (pvapic-vm --suspend-ready).

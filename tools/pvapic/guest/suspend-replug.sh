@@ -32,11 +32,15 @@ ranges() {
 	     END { if (NR) printf "%s%s", a, (a == b ? "" : "-" b) }'
 }
 
+# queue_irqs DEV: the numbers of the disk DEV's per-queue interrupts.
+queue_irqs() {
+	awk -v v="$(disk_virtio "$1")-req." 'index($NF, v) == 1 { sub(":", "", $1); print $1 }' /proc/interrupts
+}
+
 # The disk's queue interrupts' affinities, then blk-mq's map.
 masks() {
-	local d=${1#/dev/} v i h
-	v=$(basename "$(readlink -f "/sys/block/$d/device")")
-	for i in $(awk -v v="$v-req." 'index($NF, v) == 1 { sub(":", "", $1); print $1 }' /proc/interrupts); do
+	local d=${1#/dev/} i h
+	for i in $(queue_irqs "$d"); do
 		printf '%s ' "$(cat "/proc/irq/$i/smp_affinity_list")"
 	done
 	for h in /sys/kernel/debug/block/"$d"/hctx*; do
@@ -73,8 +77,7 @@ for k in $(seq "$cycles"); do
 	case $r in
 	*FAILED*)
 		grep -E 'CPU|virtio' /proc/interrupts
-		v=$(basename "$(readlink -f "/sys/block/${dev#/dev/}/device")")
-		for i in $(awk -v v="$v-req." 'index($NF, v) == 1 { sub(":", "", $1); print $1 }' /proc/interrupts); do
+		for i in $(queue_irqs "$dev"); do
 			echo "irq $i: $(grep -o -E 'IRQD_[A-Z_]+' "/sys/kernel/debug/irq/irqs/$i" | paste -sd' ')"
 		done
 		exit 1 ;;

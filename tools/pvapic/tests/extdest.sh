@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # Unreachable CPUs on the rig, with our guest at APIC IDs 0, 0x105 and
 # 0x1ff and a virtio-blk disk with 3 request queues (managed interrupts):
-# - ext-dest-id off: all three CPUs online, every interrupt on CPU 0,
-#   pinning the 9p MSI-X interrupt, the console's IOAPIC interrupt and
+# - ext-dest-id off: all three CPUs online, every interrupt on CPU 0 (the
+#   9p interrupt counted there, and never on CPUs 1-2, while files are
+#   read), pinning the 9p MSI-X interrupt, the console's IOAPIC interrupt and
 #   ttyS1's (not yet activated) to CPU 1 refused with EINVAL, ttyS1's
 #   activated on CPU 0 after every online CPU was asked for it, and the
 #   KUnit case vector_shortage run on the live vector domain;
@@ -40,15 +41,16 @@ run() {
 # unchanged "AFTER (before: BEFORE)": true when a guest's "pin-*-after"
 # line shows the same affinity after a refused request as before it.
 unchanged() { [ -n "$1" ] && [ "${1%% *}" = "$(printf '%s\n' "$1" | sed -n 's/.*(before: \(.*\))$/\1/p')" ]; }
-# count IRQ CPU LINE: the count of CPU (0-based) in a /proc/interrupts line.
-count() { awk -v c="$1" '{print $(c + 2)}' <<<"$2"; }
+# count CPU LINE: the count of CPU (0-based) in a /proc/interrupts line;
+# 0 when LINE is empty (a boot that printed nothing).
+count() { awk -v c="$1" '{ print $(c + 2) + 0 }' <<<"$2"; }
 
 # The kselftest's results; those of its "moves" fixture (one per kind of
 # interrupt).
 NKSFT=$(ksft_count "$ST/irq_affinity.c")
 NMOVES=$(ksft_count "$ST/irq_affinity.c" moves)
 NKUNIT=4
-tap_plan $((2 * (14 + NKSFT) + 24 + NMOVES))
+tap_plan $((2 * (14 + NKSFT) + 25 + NMOVES))
 
 hier_on= hier_off=
 for ext in off on; do
@@ -118,6 +120,12 @@ for ext in off on; do
 		expect_eq "activated inactive" "$(get pin-ttyS0-state "$out") $(get pin-ttyS1-state "$out")" \
 			"ext-dest-id off: ttyS0's interrupt was activated, ttyS1's not yet"
 		expect_eq 0 "$(get pin-9p-effective "$out")" "ext-dest-id off: 9p's effective affinity stays CPU 0"
+		a=$(get 9p-before "$out") z=$(get 9p-after "$out")
+		d0=$(( $(count 0 "$z") - $(count 0 "$a") ))
+		d12="$(( $(count 1 "$z") - $(count 1 "$a") )) $(( $(count 2 "$z") - $(count 2 "$a") ))"
+		[ "$d0" -gt 100 ] && [ "$d12" = "0 0" ]
+		tap_result $? "ext-dest-id off: the 9p interrupts still served by CPU 0 while $(get 9p-files "$out") files were read ($d0), none on CPUs 1 and 2 ($d12)" \
+			"$a" "$z"
 		expect_eq "0  0" "$(get ttyS1-online-rc "$out") $(get ttyS1-open-effective "$out")" \
 			"ext-dest-id off: ttyS1's inactive interrupt takes every online CPU, and is activated on CPU 0 when the port opens"
 	else

@@ -43,8 +43,9 @@ cpu_set() { echo "$2" > "/sys/devices/system/cpu/cpu$1/online"; }
 
 # disk_virtio DEV: the virtio device of the virtio disk DEV (/dev/vda ->
 # virtio0), under PVAPIC_SYSROOT if set; disk_pci DEV: its PCI function.
-disk_virtio() { basename "$(readlink -f "${PVAPIC_SYSROOT:-}/sys/block/${1#/dev/}/device")"; }
-disk_pci() { basename "$(dirname "$(readlink -f "/sys/block/${1#/dev/}/device")")"; }
+disk_device() { readlink -f "${PVAPIC_SYSROOT:-}/sys/block/${1#/dev/}/device"; }
+disk_virtio() { basename "$(disk_device "$1")"; }
+disk_pci() { basename "$(dirname "$(disk_device "$1")")"; }
 # disk_replug PCI: remove the PCI function PCI and rescan the bus.
 disk_replug() { echo 1 > "/sys/bus/pci/devices/$1/remove" && echo 1 > /sys/bus/pci/rescan; }
 # disk_back PCI: "/dev/NAME" of the disk of the virtio function PCI once

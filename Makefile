@@ -298,13 +298,13 @@ run: upstream guest-ours $(if $(filter 6.12,$(KERNEL)),,host-upstream)
 # The static suite checks the 7.3 objects with sid's sparse, which only
 # make check needs (install-deps --sparse). The suites start once the
 # kernels of the first rig suites are built; host-ours and guest-debug
-# are built by pvapic-check at nice 19 beside those suites (LATE_BUILD),
-# and joined before the first suite that boots them.
+# are built by pvapic-check at nice 19 beside the suites (LATE_HOST, then
+# LATE_DEBUG), and each suite that boots one waits only for that one.
 # One kernel after the other, as in kernels (make -j would build two at
 # once). guest-debug's make is OTHERMAKE's, without TARBALL: that of
 # DEBUG_KERNEL is its own.
-LATE_BUILD	= $(SUBMAKE) -C $(TOP) host-ours && \
-		  $(call OTHERMAKE,$(KERNEL),$(BUILD)) DEBUG_KERNEL=$(DEBUG_KERNEL) -C $(TOP) guest-debug
+LATE_HOST	= $(SUBMAKE) -C $(TOP) host-ours
+LATE_DEBUG	= $(call OTHERMAKE,$(KERNEL),$(BUILD)) DEBUG_KERNEL=$(DEBUG_KERNEL) -C $(TOP) guest-debug
 check:
 	@$(SUBMAKE) upstream
 	@$(SUBMAKE) guest-ours
@@ -313,7 +313,7 @@ ifneq ($(KERNEL),6.12)
 endif
 	@$(SUBMAKE) selftests
 	@$(TOP)/tools/pvapic/install-deps --sparse >/dev/null
-	@PVAPIC_BUILD=$(BUILD) PVAPIC_LATE_BUILD='$(LATE_BUILD)' $(TOP)/tools/pvapic/pvapic-check
+	@PVAPIC_BUILD=$(BUILD) PVAPIC_LATE_HOST='$(LATE_HOST)' PVAPIC_LATE_DEBUG='$(LATE_DEBUG)' $(TOP)/tools/pvapic/pvapic-check
 
 # The storm soak for DURATION seconds (make check runs 60 s of it).
 DURATION	?= 600

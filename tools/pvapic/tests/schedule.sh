@@ -34,7 +34,7 @@ check() {
 		-e 's/^=== suite ([a-z-]+): not run.*/\1:not-run/p' | tr '\n' ' ')
 }
 
-tap_plan 7
+tap_plan 8
 
 # The debug guest's build takes longer than every suite before
 # soak-debug: only soak-debug, and static after it in the background,
@@ -52,10 +52,15 @@ expect_eq "1 7 passed, 3 failed" "$rc $(printf '%s\n' "$out" | tail -1)" \
 	"host-ours fails: the build and the two suites count one failure each"
 
 check 'echo host built' 'echo debug broke; exit 3'
-expect_eq "deps rig host wide control extdest soak soak-debug:not-run static fuzz " "$order" \
+expect_eq "deps rig host wide control extdest soak soak-debug:not-run static:not-run fuzz " "$order" \
 	"guest-debug fails: soak-debug and static are not run, the rest is" "$out"
 expect_eq "1 7 passed, 3 failed" "$rc $(printf '%s\n' "$out" | tail -1)" \
 	"guest-debug fails: the build, static and soak-debug count one failure each"
+
+# A name in PVAPIC_SUITES that is no suite: one line, exit 2, nothing run.
+out=$(PVAPIC_SUITES="deps nosuch" PVAPIC_BUILD="$tmp/n" PVAPIC_CHECK_SUITES="$SUITES" "$CHECK" 2>&1)
+expect_eq "2 pvapic-check: PVAPIC_SUITES names no suite 'nosuch' (the suites: deps rig wide control extdest soak soak-debug static fuzz )" \
+	"$? $out" "PVAPIC_SUITES naming no suite: one line with the reason, exit 2, nothing run"
 
 # make check killed (SIGKILL, as by a CI timeout) while a build runs
 # beside the suites: the background group ends itself within 5 s.

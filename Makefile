@@ -66,9 +66,9 @@ export CCACHE_DIR ?= $(CACHE)/ccache
 KCC		= $(if $(shell command -v ccache 2>/dev/null),ccache gcc,gcc)
 KMAKE		= $(MAKE) --no-print-directory -C $(1) O=$(2) CC="$(KCC)" \
 		  KBUILD_BUILD_USER=pvapic KBUILD_BUILD_HOST=pvapic
-# $(1): name, then the build command: prints how long the build took, and
-# notes it in $(BUILD)/kernel-times for make check's summary.
-# A kernel of another version than 6.12 is named with it ("guest-debug-7.3").
+# Each kernel's time goes to $(BUILD)/kernel-times for make check's
+# summary. A kernel of another version than 6.12 is named with it
+# ("guest-debug-7.3").
 KTIMES		?= $(BUILD)/kernel-times
 # This make again, for one target, with this version's settings.
 SUBMAKE		= $(MAKE) --no-print-directory KERNEL=$(KERNEL) BUILD=$(BUILD) \
@@ -77,10 +77,15 @@ SUBMAKE		= $(MAKE) --no-print-directory KERNEL=$(KERNEL) BUILD=$(BUILD) \
 OTHERMAKE	= $(MAKE) --no-print-directory KERNEL=$(1) BUILD=$(2) \
 		  KTIMES=$(KTIMES) CACHE=$(CACHE) JOBS=$(JOBS)
 KNAME		= $(1)$(if $(filter 6.12,$(KERNEL)),,-$(KERNEL))
-timed		= t0=$$(date +%s); echo "  KERNEL  $(KNAME)"; $(2) && \
-		  echo "  KERNEL  $(KNAME) built in $$(( $$(date +%s) - t0 )) s" && \
-		  mkdir -p $(dir $(KTIMES)) && \
-		  echo "$(KNAME) $$(( $$(date +%s) - t0 ))" >>$(KTIMES)
+# $(1): name, $(2): source tree, $(3): object directory, $(4): kbuild's
+# targets, $(5): what the tree has beside the tarball's files (patches,
+# overlay). Built, or taken from the kernel cache in $(CACHE)/kernels
+# (tools/pvapic/kcache) when a build from the same inputs is there.
+kbuilt		= KTIMES=$(KTIMES) KCACHE_DIR=$(CACHE)/kernels \
+		  $(TOP)/tools/pvapic/kcache $(KNAME) $(3) $(TARBALL) $(5) -- \
+		  $(call KMAKE,$(2),$(3)) -j$(JOBS) -s $(4)
+# The overlay's files that kbuild reads (tools/ has our tests and tools).
+KERNEL_OVERLAY	:= $(addprefix $(TOP)/,$(filter-out tools,$(OVERLAY_DIRS)))
 
 # One upstream kernel is both the level-1 host and the upstream guest (a
 # kernel build less); host-ours is it with the host series, guest-ours it
@@ -223,7 +228,7 @@ endif
 
 # The level-1 host and the upstream guest (host-upstream, guest-upstream).
 upstream: $(OBJ)/upstream/.config
-	@$(call timed,upstream,$(call KMAKE,$(SRC_UP),$(OBJ)/upstream) -j$(JOBS) -s vmlinux modules)
+	@$(call kbuilt,upstream,$(SRC_UP),$(OBJ)/upstream,vmlinux modules)
 
 guest-upstream: upstream
 
@@ -231,7 +236,7 @@ ifeq ($(KERNEL),6.12)
 host-upstream: upstream
 
 host-ours: $(OBJ)/host-ours/.config
-	@$(call timed,host-ours,$(call KMAKE,$(SRC_HOST),$(OBJ)/host-ours) -j$(JOBS) -s vmlinux)
+	@$(call kbuilt,host-ours,$(SRC_HOST),$(OBJ)/host-ours,vmlinux,$(HOST_PATCHES))
 else
 # The level-1 hosts are 6.12's, built in build/ and linked here: host-ours
 # is 6.12's host-ours, host-upstream its upstream.
@@ -244,12 +249,12 @@ endif
 # bzImage too: the crash test (tests/extdest.sh) loads it as the capture
 # kernel with kexec_file_load().
 guest-ours: overlay $(OBJ)/guest-ours/.config
-	@$(call timed,guest-ours,$(call KMAKE,$(SRC_OURS),$(OBJ)/guest-ours) -j$(JOBS) -s vmlinux bzImage modules)
+	@$(call kbuilt,guest-ours,$(SRC_OURS),$(OBJ)/guest-ours,vmlinux bzImage modules,$(PATCHES) $(KERNEL_OVERLAY))
 
 # Our guest with lockdep, KASAN and DEBUG_ATOMIC_SLEEP (make check's soak).
 ifeq ($(KERNEL),$(DEBUG_KERNEL))
 guest-debug: overlay $(OBJ)/guest-debug/.config
-	@$(call timed,guest-debug,$(call KMAKE,$(SRC_OURS),$(OBJ)/guest-debug) -j$(JOBS) -s vmlinux modules)
+	@$(call kbuilt,guest-debug,$(SRC_OURS),$(OBJ)/guest-debug,vmlinux modules,$(PATCHES) $(KERNEL_OVERLAY))
 else
 guest-debug:
 	@$(call OTHERMAKE,$(DEBUG_KERNEL),$(TOP)/build/linux-$(DEBUG_KERNEL)) guest-debug

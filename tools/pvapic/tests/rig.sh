@@ -3,7 +3,7 @@
 # Tests of the boot rig itself: topology, feature flags, output and status
 # passthrough, host counters, and the rig's own failure paths.
 source "$(dirname "$0")/lib.sh"
-tap_plan 80
+tap_plan 86
 
 # Refused before anything boots: exit 125 with one "pvapic-vm:" line.
 for bad in "1,2" "0,5,5" "0,zz" "0,0x4000"; do
@@ -62,6 +62,31 @@ for t in "unanswered:rcu: CPU 1 did not answer the NMI of an RCU stall report wi
 done
 expect_eq "pvapic-vm: --stalled-vcpu: cannot read '$C/none.log'" \
 	"$("$VM" --stalled-vcpu "$C/none.log" 2>&1)" "a console that is not there is an error, not a clean one"
+
+# A level-1 vCPU that takes no interrupt between two looks at it through
+# level 1's monitor, while its one-shot timer has run out and that timer's
+# interrupt waits in its IRR with interrupts on, is one the emulation no
+# longer delivers to. Looks 60 s apart at level 1 in a soak boot of
+# 2026-12-02 (7 vCPUs; CPU 0 stood so for minutes and took no NMI either,
+# while the others took theirs): in each look other halted vCPUs had
+# their timer's interrupt waiting as well, armed again in between. Then
+# edited: CPU 0's timer armed again (a new count), CPU 0 with interrupts
+# off. And the monitor's answer when level 1 went silent in a rig boot
+# the same day, against itself: CPU 0 halted, CPU 1 running in user mode.
+L=$C/l1-stuck-look
+ed=$(mktemp -d)
+awk '/^dumping local APIC state for CPU 0/ { c0 = 1 } /^dumping local APIC state for CPU 1/ { c0 = 0 }
+	c0 { sub(/initial_count = 151590/, "initial_count = 151602") } { print }' "${L}2.log" >"$ed/rearmed.log"
+awk '/^CPU#0/ { c0 = 1 } /^CPU#1/ { c0 = 0 } c0 { sub(/RFL=00000246/, "RFL=00000046") } { print }' "${L}2.log" >"$ed/if-off.log"
+expect_eq "CPU0 (halted) with its timer interrupt (vector 236) pending since its count of 151590 ran out" \
+	"$("$VM" --timer-stuck "${L}1.log" "${L}2.log" 2>&1)" \
+	"level-1 looks l1-stuck-look1 and 2: CPU 0 took no interrupt between them, the vCPUs that did are not named"
+expect_eq "|" "$("$VM" --timer-stuck "${L}1.log" "$ed/rearmed.log" 2>&1)|$("$VM" --timer-stuck "${L}1.log" "$ed/if-off.log" 2>&1)" \
+	"edited: CPU 0's timer armed again, or CPU 0 with interrupts off: no vCPU named"
+expect_eq "CPU0 (halted) with its timer interrupt (vector 236) pending since its count of 47057 ran out, CPU1 with its timer interrupt (vector 236) pending since its count of 8711 ran out" \
+	"$("$VM" --timer-stuck "$C/l1-silent.log" "$C/l1-silent.log" 2>&1)" \
+	"a silent level 1's vCPUs: halted or running with interrupts on, both named"
+rm -rf "$ed"
 
 # The soak's suspend check names each online CPU whose disk queue
 # completes on an interrupt left shut down (guest/lib.sh queue_faults),
@@ -180,14 +205,21 @@ online-after: 0" "$(printf '%s\n' "$out" | sed -n '/^add:/,/^online-after:/p')" 
 	"upstream, ext-dest-id off: a CPU hot-added at APIC ID 0x106 is refused too"
 expect_eq "tsc/${PVAPIC_L1_TSC:-reliable}" "$(awk -F '\t' '{ print $7 }' "$ledger")" \
 	"level 1 ran on its TSC from start to end (the ledger's clock column)" "$(cat "$ledger")"
+# Its last column: where the boot's time went (pvapic-vm phases()), five
+# phases that add up to the boot's seconds in the fourth column.
+ph=$(awk -F '\t' '{ print $8 }' "$ledger")
+re='^l1=([0-9]+\.[0-9]) start=([0-9]+\.[0-9]) boot=([0-9]+\.[0-9]) cmd=([0-9]+\.[0-9]) end=([0-9]+\.[0-9])$'
+[[ $ph =~ $re ]] &&
+	awk -v s="$(awk -F '\t' '{ print $4 }' "$ledger")" -v p="$ph" 'BEGIN {
+		n = split(p, f, /[ =]/); t = 0
+		for (i = 2; i <= n; i += 2) { if (f[i] <= 0) exit 1; t += f[i] }
+		exit (t - s > 1 || s - t > 2) }'
+tap_result $? "the ledger's phases of that boot: 5, each above 0, adding up to its seconds" "$(cat "$ledger")"
 [ -n "${PVAPIC_BOOT_LOG:-}" ] && cat "$ledger" >>"$PVAPIC_BOOT_LOG"
 rm -f "$ledger"
 
-# ... and keeps them with it; the IDs are the ones asked for.
-vm --guest upstream --apic-ids 0,0x105,0x1ff --ext-dest-id on -- \
-	sh -c 'cat /sys/devices/system/cpu/online; awk "/^apicid/ {printf \"%s;\", \$3}" /proc/cpuinfo'
-expect_eq "0 0-2
-0;261;511;" "$rc $out" "upstream, ext-dest-id on: online = 0-2 with APIC IDs 0,261,511"
+# ... and keeps them with ext-dest-id (on), with the APIC IDs asked for:
+# the out-of-order topology below, APIC ID 0x168 at boot.
 
 # Output, error output and exit status come back; host counters are
 # printed; guest kernel arguments reach the guest (one boot for all).
@@ -242,10 +274,18 @@ expect_match '^pvapic-vm: rig failure on attempt 1 \(timed out after 1 s \(no ex
 expect_eq 1 "$tries" "a second timeout is not retried"
 
 # A failure of the emulation is retried, each retry reported, then given up.
-out=$(PVAPIC_BOOT_LOG= PVAPIC_HOST_BOOT_LIMIT=1 "$VM" --retries 1 -- true 2>&1); rc=$?
+# Both attempts' ledger lines (kept out of make check's) say where they
+# stopped: before level 1 reached its init. (The consoles of each go
+# beside the ledger.)
+ld=$(mktemp -d) ledger=$ld/boots.log
+out=$(PVAPIC_BOOT_LOG=$ledger PVAPIC_HOST_BOOT_LIMIT=1 "$VM" --retries 1 -- true 2>&1); rc=$?
 expect_eq "125 pvapic-vm: rig failure on attempt 1 (the level-1 host did not reach its init within 1 s); booting again
 pvapic-vm: the level-1 host did not reach its init within 1 s" "$rc $out" \
 	"a host that does not boot in time is retried --retries times, then exit 125"
+expect_eq "retried l1=-
+failed l1=-" "$(awk -F '\t' '{ print $3, $8 }' "$ledger")" \
+	"the ledger's phases of a boot that stopped before level 1's init: l1=-"
+rm -rf "$ld"
 
 # CPU hot-add and hot-remove by APIC ID (tools/pvapic/guest/pvapic-plug): a
 # slot left free with "+ID" between the two boot CPUs' APIC IDs is plugged
@@ -383,6 +423,7 @@ G=$PVAPIC_TOP/tools/pvapic/guest
 OBJ=${PVAPIC_BUILD:-$PVAPIC_TOP/build}/obj/guest-ours
 for g in ours upstream; do
 	vm --guest $g --apic-ids 0,0xf0,0x168,+0x78 -- bash -c "
+		echo boot: \$(cat /sys/devices/system/cpu/online) apicids \$($APICIDS)
 		echo add: \$($P add 0x78 2>&1) rc=\$?
 		echo apicids: \$($APICIDS)
 		b=\$($G/host-snapshot | sed 's/.*hypercalls=//')
@@ -391,6 +432,8 @@ for g in ours upstream; do
 		echo host-hypercalls: \$((a - b))
 	"
 	tap_result $rc "out-of-order topology by hot-add, $g: the rig ran the guest" "$err"
+	expect_eq "0-2 apicids 0 240 360" "$(get boot "$out")" \
+		"$g, ext-dest-id on: online = 0-2 with APIC IDs 0,0xf0,0x168 at boot"
 	expect_eq "add: 73 rc=0
 apicids: 0 240 360 120" "$(printf '%s\n' "$out" | sed -n '/^add:/,/^apicids:/p')" \
 		"out-of-order topology by hot-add, $g: APIC ID 0x78 is CPU 73, after 0xf0 and 0x168"
@@ -436,8 +479,10 @@ tap_result $? "a guest that does not reach its init in time is hung, and the rea
 # what the NMI did). Level 1 is alive here: each
 # CPU's tick (LOCAL_TIMER_VECTOR, 236) is armed (the kernels tick
 # periodically, CONFIG_HZ_PERIODIC, and level 1's CPU model has no
-# TSC-deadline timer).
-out=$(PVAPIC_BOOT_LOG= PVAPIC_L1_SILENCE_LIMIT=20 "$VM" --cpus 1 --retries 0 -- sh -c "$S 25; sleep 20" 2>&1); rc=$?
+# TSC-deadline timer). Its vCPUs, looked at every 5 s here
+# (PVAPIC_L1_LOOK_EVERY), take their interrupts: the boot goes on to the
+# silence limit.
+out=$(PVAPIC_BOOT_LOG= PVAPIC_L1_SILENCE_LIMIT=20 PVAPIC_L1_LOOK_EVERY=5 "$VM" --cpus 1 --retries 0 -- sh -c "$S 25; sleep 20" 2>&1); rc=$?
 last=$(printf '%s\n' "$out" | tail -1)
 apic='timer\ one-shot\ vec\ 236\ at\ [0-9]+\ of\ [1-9][0-9]*,\ IRR\ [^,;]+,\ ISR\ [^,;]+,\ PPR\ 0x[0-9a-f]+'
 [ $rc -eq 125 ] && [[ $last =~ ^pvapic-vm:\ the\ level-1\ host\ stopped\ responding\ for\ 20\ s\ \(hung\;\ CPU0\ [^,]+,\ CPU1\ [^,\;]+\;\ APIC\ 0\ $apic\;\ APIC\ 1\ $apic\;\ it\ came\ back\ within\ [0-9]+\ s\ of\ an\ NMI\)$ ]]

@@ -84,8 +84,9 @@ KNAME		= $(1)$(if $(filter 6.12,$(KERNEL)),,-$(KERNEL))
 kbuilt		= KTIMES=$(KTIMES) KCACHE_DIR=$(CACHE)/kernels \
 		  $(TOP)/tools/pvapic/kcache $(KNAME) $(3) $(TARBALL) $(5) -- \
 		  $(call KMAKE,$(2),$(3)) -j$(JOBS) -s $(4)
-# The overlay's files that kbuild reads (tools/ has our tests and tools).
-KERNEL_OVERLAY	:= $(addprefix $(TOP)/,$(filter-out tools,$(OVERLAY_DIRS)))
+# The overlay's files that kbuild reads (tools/ has our tests and tools),
+# in the directories that exist.
+KERNEL_OVERLAY	:= $(wildcard $(addprefix $(TOP)/,$(filter-out tools,$(OVERLAY_DIRS))))
 
 # One upstream kernel is both the level-1 host and the upstream guest (a
 # kernel build less); host-ours is it with the host series, guest-ours it

@@ -81,11 +81,11 @@ KNAME		= $(1)$(if $(filter 6.12,$(KERNEL)),,-$(KERNEL))
 # targets, $(5): what the tree has beside the tarball's files (patches,
 # overlay). Built, or taken from the kernel cache in $(CACHE)/kernels
 # (tools/pvapic/kcache) when a build from the same inputs is there.
-kbuilt		= KTIMES=$(KTIMES) KCACHE_DIR=$(CACHE)/kernels \
-		  $(TOP)/tools/pvapic/kcache $(KNAME) $(3) $(TARBALL) $(5) -- \
+kbuilt		= KTIMES=$(KTIMES) KCACHE_DIR=$(CACHE)/kernels KCACHE_TOP=$(TOP) \
+		  $(TOP)/tools/pvapic/kcache $(KNAME) $(2) $(3) $(SRC_UP)/.pvapic-extracted $(5) -- \
 		  $(call KMAKE,$(2),$(3)) -j$(JOBS) -s $(4)
-# The overlay's files that kbuild reads (tools/ has our tests and tools),
-# in the directories that exist.
+# The overlay's kernel-tree directories (tools/ has our tests and tools),
+# those that exist.
 KERNEL_OVERLAY	:= $(wildcard $(addprefix $(TOP)/,$(filter-out tools,$(OVERLAY_DIRS))))
 
 # One upstream kernel is both the level-1 host and the upstream guest (a
@@ -129,13 +129,15 @@ endif
 
 # --- source trees ----------------------------------------------------------
 
+# The stamp names the tarball the tree came from (name, size, time): the
+# kernel cache keys each build on it.
 $(SRC_UP)/.pvapic-extracted: | deps
 	rm -rf $(SRC_UP) $(BUILD)/src/.extract
 	mkdir -p $(BUILD)/src/.extract
 	tar -xf $(TARBALL) -C $(BUILD)/src/.extract
 	mv $(BUILD)/src/.extract/linux-source-$(KERNEL) $(SRC_UP)
 	rmdir $(BUILD)/src/.extract
-	touch $@
+	stat -c '%n %s %Y' $(TARBALL) >$@
 
 # A patched tree is recreated from the pristine one whenever its series
 # changes; unchanged files keep their times, so kbuild rebuilds only what

@@ -78,15 +78,12 @@ OTHERMAKE	= $(MAKE) --no-print-directory KERNEL=$(1) BUILD=$(2) \
 		  KTIMES=$(KTIMES) CACHE=$(CACHE) JOBS=$(JOBS)
 KNAME		= $(1)$(if $(filter 6.12,$(KERNEL)),,-$(KERNEL))
 # $(1): name, $(2): source tree, $(3): object directory, $(4): kbuild's
-# targets, $(5): what the tree has beside the tarball's files (patches,
-# overlay). Built, or taken from the kernel cache in $(CACHE)/kernels
-# (tools/pvapic/kcache) when a build from the same inputs is there.
+# targets. Built, or taken from the kernel cache in $(CACHE)/kernels
+# (tools/pvapic/kcache) when a build from the same inputs (the tarball,
+# the tree's files that differ from it, .config, command) is there.
 kbuilt		= KTIMES=$(KTIMES) KCACHE_DIR=$(CACHE)/kernels KCACHE_TOP=$(TOP) \
-		  $(TOP)/tools/pvapic/kcache $(KNAME) $(2) $(3) $(SRC_UP)/.pvapic-extracted $(5) -- \
+		  $(TOP)/tools/pvapic/kcache $(KNAME) $(2) $(3) $(SRC_UP)/.pvapic-extracted -- \
 		  $(call KMAKE,$(2),$(3)) -j$(JOBS) -s $(4)
-# The overlay's kernel-tree directories (tools/ has our tests and tools),
-# those that exist.
-KERNEL_OVERLAY	:= $(wildcard $(addprefix $(TOP)/,$(filter-out tools,$(OVERLAY_DIRS))))
 
 # One upstream kernel is both the level-1 host and the upstream guest (a
 # kernel build less); host-ours is it with the host series, guest-ours it
@@ -239,7 +236,7 @@ ifeq ($(KERNEL),6.12)
 host-upstream: upstream
 
 host-ours: $(OBJ)/host-ours/.config
-	@$(call kbuilt,host-ours,$(SRC_HOST),$(OBJ)/host-ours,vmlinux,$(HOST_PATCHES))
+	@$(call kbuilt,host-ours,$(SRC_HOST),$(OBJ)/host-ours,vmlinux)
 else
 # The level-1 hosts are 6.12's, built in build/ and linked here: host-ours
 # is 6.12's host-ours, host-upstream its upstream.
@@ -252,12 +249,12 @@ endif
 # bzImage too: the crash test (tests/extdest.sh) loads it as the capture
 # kernel with kexec_file_load().
 guest-ours: overlay $(OBJ)/guest-ours/.config
-	@$(call kbuilt,guest-ours,$(SRC_OURS),$(OBJ)/guest-ours,vmlinux bzImage modules,$(PATCHES) $(KERNEL_OVERLAY))
+	@$(call kbuilt,guest-ours,$(SRC_OURS),$(OBJ)/guest-ours,vmlinux bzImage modules)
 
 # Our guest with lockdep, KASAN and DEBUG_ATOMIC_SLEEP (make check's soak).
 ifeq ($(KERNEL),$(DEBUG_KERNEL))
 guest-debug: overlay $(OBJ)/guest-debug/.config
-	@$(call kbuilt,guest-debug,$(SRC_OURS),$(OBJ)/guest-debug,vmlinux modules,$(PATCHES) $(KERNEL_OVERLAY))
+	@$(call kbuilt,guest-debug,$(SRC_OURS),$(OBJ)/guest-debug,vmlinux modules)
 else
 guest-debug:
 	@$(call OTHERMAKE,$(DEBUG_KERNEL),$(TOP)/build/linux-$(DEBUG_KERNEL)) guest-debug

@@ -55,10 +55,13 @@ tap_done() {
 # rig's retry notices) and $rc. Retry notices are shown as TAP comments so
 # that a flaky emulation is visible but does not spoil exact comparisons.
 RIG_NOTE='^(pvapic-vm: rig failure on attempt|  last lines of |  report of the guest before its panic:|  \| )'
+# A boot whose caller gives no --timeout gets BOOT_TIMEOUT (pvapic-vm
+# takes the last --timeout given), not pvapic-vm's 900 s: a rig boot that
+# hung after its hot-remove waited 901 s for it on 2026-12-02.
 vm() {
 	local ef
 	ef=$(mktemp)
-	out=$("$VM" "$@" 2>"$ef")
+	out=$("$VM" --timeout "$BOOT_TIMEOUT" "$@" 2>"$ef")
 	rc=$?
 	# The rig's retries and the console lines of a boot that timed out
 	# are diagnostics; the rest is the command's stderr and the reason.

@@ -3,7 +3,7 @@
 # Tests of the boot rig itself: topology, feature flags, output and status
 # passthrough, host counters, and the rig's own failure paths.
 source "$(dirname "$0")/lib.sh"
-tap_plan 88
+tap_plan 89
 
 # Refused before anything boots: exit 125 with one "pvapic-vm:" line.
 for bad in "1,2" "0,5,5" "0,zz" "0,0x4000"; do
@@ -28,6 +28,16 @@ expect_eq "125 pvapic-vm: level 1's QEMU /nonexistent/qemu-system-x86_64 is not 
 out=$(PVAPIC_BOOT_LOG= PVAPIC_L1_TSC=hpet "$VM" -- true 2>&1); rc=$?
 expect_eq "125 pvapic-vm: PVAPIC_L1_TSC is reliable or watchdog, not 'hpet'" \
 	"$rc $out" "a bad PVAPIC_L1_TSC is refused before boot"
+# A suite's boot without --timeout gets BOOT_TIMEOUT; one with its own
+# keeps it. pvapic-vm takes the last --timeout: a bad first one loses.
+args=$(VM=echo; vm --cpus 2 -- true; echo "$out"; vm --timeout 7 -- true; echo "$out")
+t2=$(PVAPIC_BOOT_LOG= "$VM" --timeout x --timeout 1 --apic-ids 1,2 -- true 2>&1
+      PVAPIC_BOOT_LOG= "$VM" --timeout 1 --timeout x --apic-ids 1,2 -- true 2>&1)
+expect_eq "--timeout $BOOT_TIMEOUT --cpus 2 -- true
+--timeout $BOOT_TIMEOUT --timeout 7 -- true
+pvapic-vm: --apic-ids: the first APIC ID must be 0 (QEMU's boot CPU), not 1
+pvapic-vm: --timeout takes a positive number of seconds, not 'x'" "$args
+$t2" "a suite's boot gets --timeout $BOOT_TIMEOUT unless it gives its own (the last --timeout counts)"
 
 # A guest panic is never retried, unless the guest was resumed in a state
 # no guest code reaches (saved consoles of real failures; df-user-rsp

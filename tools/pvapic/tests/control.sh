@@ -18,7 +18,7 @@ mkdir -p "$LOGDIR"
 run() {
 	local mode=$1
 	shift
-	vm --cpus 4 --host-stats --timeout "$BOOT_TIMEOUT" --log "$LOGDIR/control-$mode.log" "$@" -- \
+	vm --cpus 4 --host-stats --log "$LOGDIR/control-$mode.log" "$@" -- \
 		env PVAPIC_GUEST_OBJ="$OBJ" PVAPIC_SELFTESTS="$ST" "$G/control.sh" "$mode" $N
 }
 

@@ -33,7 +33,7 @@ LOGDIR=$BUILD/check
 mkdir -p "$LOGDIR"
 
 run() {
-	vm --apic-ids 0,0x105,0x1ff --ext-dest-id "$1" --disk 64 --disk-queues 3 --irq-devices --timeout "$BOOT_TIMEOUT" \
+	vm --apic-ids 0,0x105,0x1ff --ext-dest-id "$1" --disk 64 --disk-queues 3 --irq-devices \
 		--log "$LOGDIR/extdest-$1.log" -- \
 		env PVAPIC_SELFTESTS="$ST" "$PVAPIC_TOP/tools/pvapic/guest/extdest.sh"
 	printf '%s\n' "$out" > "$LOGDIR/extdest-$1.out"
@@ -146,7 +146,7 @@ done
 # Upstream's guest on the same topology, disk included: its interrupt
 # hierarchy must be ours, domain for domain and chip for chip.
 vm --guest upstream --apic-ids 0,0x105,0x1ff --ext-dest-id on --disk 64 --disk-queues 3 --irq-devices \
-	--timeout "$BOOT_TIMEOUT" --log "$LOGDIR/extdest-upstream.log" -- \
+	--log "$LOGDIR/extdest-upstream.log" -- \
 	env PVAPIC_SELFTESTS="$ST" "$PVAPIC_TOP/tools/pvapic/guest/irq-moves.sh"
 tap_result $rc "upstream, ext-dest-id on: the rig ran the guest" "$err"
 printf '%s\n' "$out" > "$LOGDIR/extdest-upstream.out"
@@ -171,7 +171,7 @@ printf '%s\n' "$hier_up" | sed 's/^/# upstream /'
 # to its init.
 kmsg="CPU 2, which device interrupts cannot reach, crashed: offering the capture kernel to CPU 0"
 nmsg="did not take the capture kernel"
-vm --apic-ids 0,0x105,0x1ff --ext-dest-id off --append "crashkernel=160M" --timeout "$BOOT_TIMEOUT" \
+vm --apic-ids 0,0x105,0x1ff --ext-dest-id off --append "crashkernel=160M" \
 	--log "$LOGDIR/extdest-kdump.log" -- \
 	env PVAPIC_SELFTESTS="$ST" PVAPIC_GUEST_KERNEL="$BUILD/obj/guest-ours/arch/x86/boot/bzImage" \
 	"$PVAPIC_TOP/tools/pvapic/guest/kdump.sh"

@@ -113,8 +113,15 @@ all_took() {
 	[ "$n" -eq "$3" ] && [ "$(get "${1}multicast-rc" "$2")" = 0 ]
 }
 
+# host_stat KEY TEXT: the number that pvapic-vm --host-stats printed for
+# KEY (exits, hypercalls, npt-faults, huge-kb, io-exits) on its "host:"
+# lines of TEXT; nothing when no such line has KEY=N.
+host_stat() {
+	printf '%s\n' "$2" | sed -n "s/^host: \(.* \)\{0,1\}$1=\([0-9][0-9]*\)\( .*\)\{0,1\}\$/\2/p"
+}
+
 # host_hc TEXT: the host's hypercall count from pvapic-vm --host-stats.
-host_hc() { printf '%s\n' "$1" | sed -n 's/^host: exits=[0-9]* hypercalls=\([0-9]*\)$/\1/p'; }
+host_hc() { host_stat hypercalls "$1"; }
 
 # ksft_count FILE [FIXTURE]: how many results kselftest_harness prints for
 # the tests of FILE (of FIXTURE only, if given): each TEST_F of a fixture

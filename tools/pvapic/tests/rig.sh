@@ -3,7 +3,7 @@
 # Tests of the boot rig itself: topology, feature flags, output and status
 # passthrough, host counters, and the rig's own failure paths.
 source "$(dirname "$0")/lib.sh"
-tap_plan 89
+tap_plan 91
 
 # Refused before anything boots: exit 125 with one "pvapic-vm:" line.
 for bad in "1,2" "0,5,5" "0,zz" "0,0x4000"; do
@@ -97,6 +97,15 @@ expect_eq "CPU0 (halted) with its timer interrupt (vector 236) pending since its
 	"$("$VM" --timer-stuck "$C/l1-silent.log" "$C/l1-silent.log" 2>&1)" \
 	"a silent level 1's vCPUs: halted or running with interrupts on, both named"
 rm -rf "$ed"
+# A guest that times out is looked at before it is ended: where each of
+# its vCPUs is and the kernel text addresses at its stack pointer, from
+# level 2's monitor (rig/monitor-regs with Q). A made-up answer and map:
+# CPU 0 spinning with interrupts off, CPU 1 idle; an address past _etext,
+# one below _stext, _stext itself and zeros are not symbols, and one at a
+# function's start is a return into the function before it.
+expect_eq "CPU0 (interrupts off) stack: __pv_queued_spin_unlock_slowpath+0x1f cpu_startup_entry+0x10 do_idle+0x1000, CPU1 stack: do_idle+0x123 cpu_startup_entry+0xfff" \
+	"$("$VM" --stacks "$C/l2-hang.map" "$C/l2-hang-regs.log" 2>&1)" \
+	"a hung guest's stacks: the text addresses at each vCPU's stack pointer, as symbols"
 
 # The soak's suspend check names each online CPU whose disk queue
 # completes on an interrupt left shut down (guest/lib.sh queue_faults),
@@ -252,15 +261,16 @@ expect_eq 7 "$rc" "COMMAND's exit status is passed back"
 expect_match '^to-out$' "$out" "COMMAND's stdout is passed back"
 expect_eq to-err "$err" "COMMAND's stderr is passed back"
 expect_match '^2$' "$out" "--cpus 2 gives 2 online CPUs"
-exits=$(printf '%s\n' "$out" | sed -n 's/^host: exits=\([0-9]*\) hypercalls=[0-9]*$/\1/p')
+exits=$(host_stat exits "$out")
 [ -n "$exits" ] && [ "$exits" -gt 0 ]
 tap_result $? "--host-stats prints non-zero exits" "$out"
 # Level 1 backs the guest's RAM with 2 MiB pages: a boot at APIC IDs
 # 0,1,0x105,0x1ff took 57,600 nested page faults without them, 645 with
 # them; one of 2 CPUs running only cat 10,313 and 550 (README); this
 # boot 553 with them.
-hl=$(printf '%s\n' "$out" | sed -n 's/^host: npt-faults=\([0-9][0-9]*\) huge-kb=\([0-9][0-9]*\) io-exits=\([0-9][0-9]*\)$/\1 \2 \3/p')
-read -r npt huge ioex <<<"$hl"
+npt=$(host_stat npt-faults "$out")
+huge=$(host_stat huge-kb "$out")
+ioex=$(host_stat io-exits "$out")
 [ -n "$npt" ] && [ -n "$huge" ] && [ "$huge" -gt 0 ] && [ "$npt" -lt 5000 ]
 tap_result $? "level 1 holds the guest's RAM in huge pages (${huge:-?} kB) and took ${npt:-?} nested page faults" \
 	"$(printf '%s\n' "$out" | grep '^host:')"
@@ -297,6 +307,13 @@ tries=$(printf '%s\n' "$out" | grep -c '^pvapic-vm: rig failure on attempt')
 expect_match '^pvapic-vm: rig failure on attempt 1 \(timed out after 1 s \(no exit status from the guest\)\); booting again$' \
 	"$out" "a boot that timed out is booted once more"
 expect_eq 1 "$tries" "a second timeout is not retried"
+# A guest that is still running when its boot times out: the reason says
+# where its vCPUs were and what their stacks held (one CPU, idle in its
+# sleep; its boot takes 10 to 30 s).
+out=$(PVAPIC_BOOT_LOG= "$VM" --cpus 1 --timeout 60 --retries 0 -- sleep 600 2>&1); rc=$?
+last=$(printf '%s\n' "$out" | tail -1)
+printf '%s\n' "$rc $last" | grep -q -E '^125 pvapic-vm: timed out after 60 s \(no exit status from the guest\); guest: CPU0 [A-Za-z0-9_.]+\+0x[0-9a-f]+( \(halted\))?; CPU0 stack: .*do_idle\+0x[0-9a-f]+'
+tap_result $? "a guest that timed out: where its vCPU was and its stack, in the reason" "$out"
 
 # A failure of the emulation is retried, each retry reported, then given up.
 # Both attempts' ledger lines (kept out of make check's) say where they

@@ -21,9 +21,14 @@ EXC=$PVAPIC_TOP/patches/checkpatch-exceptions
 SERIES=$BUILD/check/static-series
 export PVAPIC_SRC_UP=$SRC_UP
 # The pristine 7.3 tree (make guest-debug, whose guest is 7.3's, extracts
-# it): the 7.3 series is written, checkpatched and applied too.
-SRC_UP73=${PVAPIC_SRC_UP73:-$PVAPIC_TOP/build/linux-7.3/src/upstream}
+# it): the 7.3 series is written, checkpatched and applied too. It is the
+# tree of the checkout that built $BUILD's debug guest: obj/guest-debug
+# links to its objects in that tree's src/ours.
 SRC_OURS73=$PVAPIC_TOP/build/linux-7.3/src/ours
+if [ -L "$BUILD/obj/guest-debug" ]; then
+	SRC_OURS73=$(dirname "$(readlink -m "$BUILD/obj/guest-debug")")
+fi
+SRC_UP73=${PVAPIC_SRC_UP73:-$(dirname "$SRC_OURS73")/upstream}
 SERIES73=$BUILD/check/static-series-7.3
 SPARSE73=${PVAPIC_SPARSE73:-${PVAPIC_CACHE:-$HOME/.cache/pvapic}/sparse/bin/sparse}
 
